@@ -1,0 +1,44 @@
+# The two commands the README starts with:
+#   make run   - set up everything on a fresh machine and run the product on its embedded default
+#   make test  - set up (if needed) and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run demo test lint sandbox migrate bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip uv
+	$(VENV)/bin/uv pip sync --python $(PY) requirements.txt
+	$(VENV)/bin/uv pip install --python $(PY) --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	bash scripts/run_local.sh
+
+demo: setup
+	bash scripts/run_local.sh --no-serve
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+sandbox: setup
+	$(VENV)/bin/python -m qbo_sandbox --port 8765
+
+migrate: setup
+	$(VENV)/bin/qbo-sync migrate
+
+bench: setup
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .airflow .airflow-test .run
