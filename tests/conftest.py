@@ -1,0 +1,98 @@
+"""Shared test fixtures.
+
+- ``sandbox``: a QBO sandbox server on loopback (real HTTP), one per test module, seeded with the
+  demo company. Throttling is off unless a test turns it on.
+- ``pg_url``: a fresh, empty PostgreSQL database for the test session. Skips with a visible reason
+  when no PostgreSQL is reachable, except under ``CI=true`` where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO.parent / "shared" / "qbo-fixtures"
+PG_ADMIN_URL = os.environ.get("QBO_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+# Deterministic, non-secret test key for token encryption at rest.
+os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", "Wq0lJ7rBx3n1sB1zq0mC4xZx7cXnJtq5m4VbqQe9W3Y=")
+
+
+def _pg_available() -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+
+
+def require_postgres() -> None:
+    reason = _pg_available()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+    pytest.skip(reason)
+
+
+def create_database(prefix: str = "qbo_test") -> str:
+    """Create an empty PostgreSQL database and return its SQLAlchemy URL."""
+    import sqlalchemy as sa
+
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    name = url.rsplit("/", 1)[1]
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture()
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    url = create_database()
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[object]:
+    """A running QBO sandbox server (demo company, throttling off) for one test module."""
+    from qbo_sandbox import SandboxConfig, SandboxServer
+
+    server = SandboxServer(SandboxConfig(port=0, throttle=False))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture()
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"recorded QBO fixtures not found at {FIXTURES}")
+    return FIXTURES
