@@ -19,6 +19,14 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "qbo-fixtures"
 PG_ADMIN_URL = os.environ.get("QBO_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
+# Airflow for tests: its own home and SQLite metadata database under .airflow-test/, the repo's
+# dags/ folder, no examples. Set before anything imports airflow.
+_AIRFLOW_HOME = REPO / ".airflow-test"
+os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 # Deterministic, non-secret test key for token encryption at rest.
 os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", "Wq0lJ7rBx3n1sB1zq0mC4xZx7cXnJtq5m4VbqQe9W3Y=")
 
@@ -32,7 +40,7 @@ def _pg_available() -> str | None:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:  # any failure means "not reachable"
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
 
 

@@ -1,0 +1,79 @@
+"""
+### QuickBooks Online full sync
+
+Keeps the CMMS database and QuickBooks Online (QBO) in step, in the product's order:
+
+1. **Reference data (QBO → CMMS)**: Chart of Accounts, tax codes and tax rates, pulled in full
+   (inactive ones too). Everything downstream refers to them.
+2. **Masters (both ways)**: customers, items (inventory items carry income, expense and asset
+   accounts) and vendors. The first run links records that exist on both sides by name; later runs
+   pull what changed in QBO (CDC), push what changed in the CMMS (batched creates with requestid,
+   sparse updates with the current SyncToken) and merge fields edited on both sides by the
+   mapping's ownership rule or into the conflict queue (`sync_conflicts`).
+3. **Transactions (CMMS → QBO)**: sales invoices, bills and expenses go here, after the masters
+   they refer to (next stage of the product).
+
+**Params**: `entities` (which to sync), `full_refresh` (re-read everything instead of changes),
+`dry_run` (report what would be created or updated, write nothing).
+
+The `qb_settings.enabled` switch in the CMMS database skips every task with the reason in the log.
+Each task records its counts (pulled, created, updated, linked, failed, conflicts) in `sync_runs`
+and per-record errors in `sync_record_errors`. QBO tasks share the `qbo_api` pool.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG, Param, task
+
+REFERENCE = ["accounts", "tax_codes", "tax_rates"]
+MASTERS = ["customers", "items", "vendors"]
+
+with DAG(
+    dag_id="qbo_full_sync",
+    description="QuickBooks Online: COA + tax, then customers/items/vendors both ways",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["quickbooks", "sync"],
+    doc_md=__doc__,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1), "pool": "qbo_api"},
+    params={
+        "entities": Param(
+            REFERENCE + MASTERS,
+            type="array",
+            items={"type": "string", "enum": REFERENCE + MASTERS},
+            description="Which entities to sync (reference data is pulled before masters).",
+        ),
+        "full_refresh": Param(False, type="boolean", description="Re-read everything, not only changes."),
+        "dry_run": Param(False, type="boolean", description="Report what would change; write nothing."),
+    },
+) as dag:
+
+    @task(pool="default_pool", retries=0)
+    def preflight(**context) -> dict:
+        """Refuse to run against an unmigrated database; skip everything when the switch is off."""
+        from qbo_sync.sync.tasks import preflight as run
+
+        return run(context)
+
+    @task(task_id="sync")
+    def sync_entity(entity: str, **context) -> dict:
+        """Sync one entity per its mapping file; returns the run's counts."""
+        from qbo_sync.sync.tasks import sync_entity as run
+
+        return run(entity, context)
+
+    ready = preflight()
+    reference = [sync_entity.override(task_id=f"pull_{name}")(entity=name) for name in REFERENCE]
+    masters = [sync_entity.override(task_id=f"sync_{name}")(entity=name) for name in MASTERS]
+    transactions = EmptyOperator(task_id="transactions", doc_md="Invoices, bills and expenses push here.")
+
+    ready >> reference
+    for master in masters:
+        reference >> master
+    masters >> transactions
