@@ -1,0 +1,102 @@
+"""The Airflow-facing layer of the sync: what each task of ``qbo_full_sync`` calls.
+
+Thin on purpose: it reads the run's params and the connections, checks the database and the
+``qb_settings.enabled`` switch, then hands one entity to :class:`~qbo_sync.sync.runner.EntitySync`
+and returns its counts (counts, never data, go through XCom).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+log = logging.getLogger(__name__)
+
+SWITCHED_OFF = (
+    "QuickBooks sync is switched off (qb_settings.enabled = false in the CMMS database): nothing was "
+    "read from or sent to QuickBooks. Switch 'QuickBooks Enabled' on to sync."
+)
+
+
+def _hook(context: dict[str, Any]):
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    params = context.get("params") or {}
+    return QuickBooksHook(
+        quickbooks_conn_id=params.get("quickbooks_conn_id", "quickbooks_default"),
+        cmms_conn_id=params.get("cmms_conn_id", "cmms_db"),
+    )
+
+
+def sync_enabled(engine: sa.Engine) -> bool:
+    """The "QuickBooks Enabled" switch."""
+    with engine.connect() as conn:
+        value = conn.execute(sa.text("SELECT enabled FROM qb_settings WHERE id = 1")).scalar_one_or_none()
+    return bool(value)
+
+
+def _check_ready(hook) -> None:
+    from qbo_sync.db.migrate import DatabaseNotMigrated, assert_migrated
+
+    try:
+        assert_migrated(hook.cmms_engine)
+    except DatabaseNotMigrated as exc:
+        raise AirflowFailException(str(exc)) from exc
+    if not sync_enabled(hook.cmms_engine):
+        raise AirflowSkipException(SWITCHED_OFF)
+
+
+def preflight(context: dict[str, Any]) -> dict[str, Any]:
+    """Refuse an unmigrated database, honour the switch, check the connection has a realm."""
+    hook = _hook(context)
+    _check_ready(hook)
+    realm_id = hook.settings.require_realm()
+    entities = list((context.get("params") or {}).get("entities") or [])
+    log.info(
+        "QuickBooks realm %s (%s); entities: %s", realm_id, hook.settings.environment, ", ".join(entities)
+    )
+    return {"realm_id": realm_id, "entities": entities}
+
+
+def _run_key(context: dict[str, Any]) -> str:
+    ti = context.get("ti") or context.get("task_instance")
+    if ti is None:
+        return "manual"
+    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}"
+
+
+def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
+    """Sync one entity per its mapping file and return the run's counts."""
+    from qbo_sync.mapping import load_mappings
+    from qbo_sync.sync.runner import EntitySync
+
+    params = context.get("params") or {}
+    selected = params.get("entities") or []
+    if entity not in selected:
+        raise AirflowSkipException(
+            f"`{entity}` is not in this run's `entities` param ({', '.join(selected)})"
+        )
+    hook = _hook(context)
+    _check_ready(hook)
+    mapping = load_mappings()[entity]
+    counts = EntitySync(
+        mapping,
+        hook.get_conn(),
+        hook.cmms_engine,
+        realm_id=hook.settings.require_realm(),
+        run_key=_run_key(context),
+        dry_run=bool(params.get("dry_run")),
+        full_refresh=bool(params.get("full_refresh")),
+    ).run()
+    result = counts.as_dict() if hasattr(counts, "as_dict") else dict(vars(counts))
+    summary = ", ".join(f"{k}={v}" for k, v in result.items())
+    if result.get("failed"):
+        log.warning(
+            "%s: %s. Failed records are listed in sync_record_errors with the reason.", entity, summary
+        )
+    else:
+        log.info("%s: %s", entity, summary)
+    return result
