@@ -98,3 +98,22 @@ def _consume_state(engine: Engine, state: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def approve_locally(authorization_url: str, *, timeout: float = 10.0) -> dict[str, str]:
+    """Follow the authorization URL of the *local sandbox server*, which auto-approves the demo app,
+    and return the redirect's query (``code``, ``state``, ``realmId``) without a browser.
+
+    Only for environment ``local``: real QuickBooks needs a person to sign in and approve.
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    import requests
+
+    resp = requests.get(authorization_url, allow_redirects=False, timeout=timeout)
+    location = resp.headers.get("Location")
+    if resp.status_code not in (302, 303) or not location:
+        raise ConnectError(
+            f"the sandbox did not approve the app (HTTP {resp.status_code}): {resp.text[:200]}"
+        )
+    return dict(parse_qsl(urlsplit(location).query))
