@@ -1,0 +1,391 @@
+"""One realm's books in memory: QBO-shaped objects, QBO's write rules, queries and CDC.
+
+Every public method takes the company lock (an RLock) and returns deep copies, so callers can
+mutate what they get. Objects are stored per entity by Id plus an Id-ordered list for paging.
+Entity rules live in :mod:`qbo_sandbox.entities`; balance side effects in :mod:`qbo_sandbox.model_ledger`.
+
+CDC cap (UNCONFIRMED in QBO whether per entity or per response): at most 1000 objects per response
+in total, filled in the order the entities were requested, oldest change first within an entity
+(live objects before deletions). A client that shrinks its window on a saturated response works
+under either reading.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from qbo_sandbox import faults
+from qbo_sandbox import query as qmod
+from qbo_sandbox.clock import PACIFIC, Clock, format_meta, parse_datetime
+from qbo_sandbox.entities import SPECS, EntitySpec, canonical
+from qbo_sandbox.model_info import build_company_info
+from qbo_sandbox.model_ledger import LedgerMixin
+
+SYSTEM_KEYS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status")
+CDC_MAX_AGE = timedelta(days=30)
+CDC_MAX_OBJECTS = 1000
+# Entities sharing one Id sequence (QBO numbers customers/vendors/employees together, and all
+# transactions together, so a LinkedTxn TxnId is unique across transaction types).
+ID_GROUPS = {
+    "Customer": "party",
+    "Vendor": "party",
+    "Employee": "party",
+    **{e: "txn" for e, s in SPECS.items() if s.kind == "txn"},
+}
+DOC_NUMBERED = ("Invoice", "SalesReceipt", "Estimate")
+
+
+def _sort_key(obj_id: str) -> tuple[int, int, str]:
+    return qmod.id_key({"Id": obj_id})
+
+
+class Company(LedgerMixin):
+    """A QBO company (realm) held in memory. Methods raise :class:`QBOFault` like QBO would."""
+
+    def __init__(self, realm_id: str, clock: Clock) -> None:
+        self.realm_id = realm_id
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._time_override: datetime | None = None
+        self._objs: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in SPECS}
+        self._ids: dict[str, list[str]] = {e: [] for e in SPECS}
+        self._mtime: dict[str, dict[str, datetime]] = {e: {} for e in SPECS}
+        self._deleted: dict[str, dict[str, datetime]] = {e: {} for e in SPECS}
+        self._next_id: dict[str, int] = {}
+        self._names: dict[tuple[str, str], tuple[str, str]] = {}
+        self._applied: dict[str, dict[str, Decimal]] = {}
+        self._party_txns: dict[tuple[str, str], set[str]] = {}
+        self._doc_seq: dict[str, int] = dict.fromkeys(DOC_NUMBERED, 1000)
+        info = build_company_info(realm_id, clock.now())
+        self._insert("CompanyInfo", info, clock.now())
+
+    # --- helpers the entity rules call ---------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The time writes are stamped with (the clock, or a backdated seed time)."""
+        return self._time_override or self.clock.now()
+
+    @contextmanager
+    def backdated(self, when: datetime) -> Iterator[None]:
+        """Stamp writes inside the block with ``when`` (used by the seeder for history)."""
+        with self._lock:
+            previous, self._time_override = self._time_override, when.astimezone(PACIFIC)
+            try:
+                yield
+            finally:
+                self._time_override = previous
+
+    def lookup(self, entity: str, obj_id: str) -> dict[str, Any] | None:
+        """The stored object (not a copy) or None; for rules inside a locked write."""
+        return self._objs[entity].get(str(obj_id))
+
+    def next_doc_number(self, entity: str) -> str:
+        self._doc_seq[entity] += 1
+        return str(self._doc_seq[entity])
+
+    def set_default_account(self, obj: dict[str, Any], field: str, subtype: str) -> None:
+        """Fill ``obj[field]`` with the first active account of ``subtype`` when absent."""
+        if obj.get(field):
+            return
+        for acct_id in self._ids["Account"]:
+            acct = self._objs["Account"][acct_id]
+            if acct.get("AccountSubType") == subtype and acct.get("Active") is not False:
+                obj[field] = {"value": acct_id, "name": acct["Name"]}
+                return
+
+    def bill_with_doc_number(self, vendor_id: str, doc: str) -> str | None:
+        for bill_id in self._party_txns.get(("Bill", vendor_id), set()):
+            if str(self._objs["Bill"][bill_id].get("DocNumber", "")).casefold() == doc.casefold():
+                return bill_id
+        return None
+
+    # --- public API ----------------------------------------------------------------------------
+
+    def entities(self) -> list[str]:
+        """Entity names this sandbox supports (QBO spelling)."""
+        return list(SPECS)
+
+    def company_info(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._objs["CompanyInfo"]["1"])
+
+    def read(self, entity: str, obj_id: str) -> dict[str, Any]:
+        spec = self._spec(entity)
+        with self._lock:
+            key = "1" if spec.name == "CompanyInfo" and str(obj_id) == self.realm_id else str(obj_id)
+            obj = self._objs[spec.name].get(key)
+            if obj is None:
+                raise faults.not_found(spec.name, str(obj_id))
+            return copy.deepcopy(obj)
+
+    def create(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        spec = self._spec(entity)
+        if spec.prepare is None:
+            raise faults.unsupported_operation(f"Create for {spec.name}")
+        with self._lock:
+            obj = spec.prepare(self, self._clean(body), None)
+            self._check_unique(spec, obj, None)
+            now = self.now()
+            obj_id = self._new_id(spec.name)
+            stored = self._stamp(obj, obj_id, "0", format_meta(now), now)
+            self._insert(spec.name, stored, now)
+            self._ledger_effects(spec.name, None, stored, now)
+            return copy.deepcopy(self._objs[spec.name][obj_id])
+
+    def update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Full update (omitted writable fields cleared) or ``"sparse": true`` (only sent fields)."""
+        spec = self._spec(entity)
+        if spec.prepare is None and spec.kind != "info":
+            raise faults.unsupported_operation(f"Update for {spec.name}")
+        with self._lock:
+            old = self._current(spec, body)
+            clean = self._clean(body)
+            if body.get("sparse") is True or spec.kind == "info":
+                candidate = {k: copy.deepcopy(v) for k, v in old.items() if k not in SYSTEM_KEYS}
+                candidate.update(clean)
+            else:
+                candidate = clean
+            obj = spec.prepare(self, candidate, old) if spec.prepare else candidate
+            self._check_unique(spec, obj, old)
+            return self._replace(spec.name, old, obj)
+
+    def delete(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Delete a transaction; name lists cannot be deleted (deactivate with Active:false)."""
+        spec = self._spec(entity)
+        if spec.kind != "txn":
+            raise faults.unsupported_operation("Delete")
+        with self._lock:
+            old = self._current(spec, body)
+            obj_id = old["Id"]
+            if spec.name == "Invoice" and self.applied_total(obj_id) > 0:
+                raise faults.business_validation(
+                    f"Invoice {obj_id} has payments applied; delete or unlink the payments first", "Id"
+                )
+            now = self.now()
+            del self._objs[spec.name][obj_id]
+            del self._mtime[spec.name][obj_id]
+            ids = self._ids[spec.name]
+            ids.pop(bisect.bisect_left(ids, _sort_key(obj_id), key=_sort_key))
+            self._deleted[spec.name][obj_id] = now
+            self._ledger_effects(spec.name, old, None, now)
+            return {"domain": "QBO", "status": "Deleted", "Id": obj_id}
+
+    def void(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Void: amounts zeroed, "Voided" prefixed to PrivateNote; the object stays."""
+        spec = self._spec(entity)
+        if spec.void is None:
+            raise faults.unsupported_operation(f"Void for {spec.name}")
+        with self._lock:
+            old = self._current(spec, body)
+            if spec.name == "Invoice" and self.applied_total(old["Id"]) > 0:
+                raise faults.business_validation(
+                    f"Invoice {old['Id']} has payments applied; delete or void the payments first", "Id"
+                )
+            obj = {k: copy.deepcopy(v) for k, v in old.items() if k not in SYSTEM_KEYS}
+            _zero_amounts(obj)
+            note = obj.get("PrivateNote")
+            obj["PrivateNote"] = f"Voided - {note}" if note and not note.startswith("Voided") else "Voided"
+            return self._replace(spec.name, old, obj)
+
+    def query(self, statement: str) -> dict[str, Any]:
+        """Run a QBO query; returns the ``QueryResponse`` content."""
+        parsed = qmod.parse(statement)
+        name = canonical(parsed.entity)
+        if name is None:
+            raise faults.unknown_entity(parsed.entity)
+        parsed.entity = name
+        spec = SPECS[name]
+        with self._lock:
+            rows = (self._objs[name][i] for i in self._ids[name])
+            result = qmod.execute(
+                parsed, rows, default_active_filter=spec.active_filter, now=self.now(), presorted=True
+            )
+            if name in result:
+                result[name] = copy.deepcopy(result[name])
+            return result
+
+    def cdc(self, entities: list[str], changed_since: datetime) -> list[dict[str, Any]]:
+        """``CDCResponse`` content for objects changed at or after ``changed_since``."""
+        names = [self._cdc_entity(e) for e in entities]
+        if not names:
+            raise faults.required_param("entities")
+        since = changed_since if changed_since.tzinfo else changed_since.replace(tzinfo=PACIFIC)
+        with self._lock:
+            if since < self.now() - CDC_MAX_AGE:
+                raise faults.cdc_too_old(format_meta(since))
+            budget, out = CDC_MAX_OBJECTS, []
+            for name in dict.fromkeys(names):
+                items = self._changes(name, since)[:budget]
+                budget -= len(items)
+                if items:
+                    out.append({name: items, "startPosition": 1, "maxResults": len(items)})
+            return [{"QueryResponse": out or [{}]}]
+
+    def load_raw(self, entity: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """Insert a recorded object as-is (keeps Id, SyncToken, MetaData); replaces a same-Id one."""
+        spec = self._spec(entity)
+        stored = copy.deepcopy(obj)
+        if not stored.get("Id"):
+            raise faults.required_param("Id", spec.name)
+        stored["Id"] = str(stored["Id"])
+        stored.setdefault("SyncToken", "0")
+        stored.setdefault("domain", "QBO")
+        stored.setdefault("sparse", False)
+        with self._lock:
+            now = self.now()
+            meta = stored.setdefault("MetaData", {})
+            meta.setdefault("CreateTime", format_meta(now))
+            meta.setdefault("LastUpdatedTime", meta["CreateTime"])
+            old = self._objs[spec.name].get(stored["Id"])
+            if old is not None:
+                self._unindex_name(spec, old)
+            if spec.kind == "txn":
+                self._index_txn(spec.name, old, stored)
+            self._insert(spec.name, stored, parse_datetime(meta["LastUpdatedTime"]))
+            return copy.deepcopy(stored)
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _spec(self, entity: str) -> EntitySpec:
+        name = canonical(entity)
+        if name is None:
+            raise faults.unsupported_operation(f"on entity {entity!r}: unknown or unsupported entity")
+        return SPECS[name]
+
+    def _cdc_entity(self, entity: str) -> str:
+        name = canonical(entity)
+        if name is None:
+            raise faults.unknown_entity(entity)
+        if not SPECS[name].cdc:
+            raise faults.QBOFault(
+                400, "4001", "Invalid query", f"QueryValidationError: CDC is not supported for entity {name}"
+            )
+        return name
+
+    def _changes(self, name: str, since: datetime) -> list[dict[str, Any]]:
+        mtimes = self._mtime[name]
+        live = sorted((t, _sort_key(i), i) for i, t in mtimes.items() if t >= since)
+        items = [copy.deepcopy(self._objs[name][i]) for _, _, i in live]
+        gone = sorted((t, _sort_key(i), i) for i, t in self._deleted[name].items() if t >= since)
+        for when, _, obj_id in gone:
+            items.append(
+                {
+                    "status": "Deleted",
+                    "domain": "QBO",
+                    "Id": obj_id,
+                    "MetaData": {"LastUpdatedTime": format_meta(when)},
+                }
+            )
+        return items
+
+    @staticmethod
+    def _clean(body: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise faults.invalid_value("body", "Request body must be a JSON object")
+        return {k: copy.deepcopy(v) for k, v in body.items() if k not in SYSTEM_KEYS}
+
+    def _current(self, spec: EntitySpec, body: dict[str, Any]) -> dict[str, Any]:
+        """The stored object a write addresses: 2020 without Id/SyncToken, 610 unknown, 5010 stale."""
+        obj_id = body.get("Id")
+        if obj_id in (None, ""):
+            raise faults.required_param("Id", spec.name)
+        if body.get("SyncToken") in (None, ""):
+            raise faults.required_param("SyncToken", spec.name)
+        old = self._objs[spec.name].get(str(obj_id))
+        if old is None:
+            raise faults.not_found(spec.name, str(obj_id))
+        if str(body["SyncToken"]) != old["SyncToken"]:
+            raise faults.stale_object()
+        return old
+
+    def _replace(self, entity: str, old: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
+        now = self.now()
+        token = str(int(old["SyncToken"]) + 1)
+        stored = self._stamp(obj, old["Id"], token, old["MetaData"]["CreateTime"], now)
+        self._unindex_name(SPECS[entity], old)
+        self._insert(entity, stored, now)
+        self._ledger_effects(entity, old, stored, now)
+        return copy.deepcopy(self._objs[entity][old["Id"]])
+
+    @staticmethod
+    def _stamp(obj: dict[str, Any], obj_id: str, token: str, created: str, now: datetime) -> dict:
+        stamped = {k: v for k, v in obj.items() if k not in SYSTEM_KEYS}
+        stamped.update(domain="QBO", sparse=False, Id=obj_id, SyncToken=token)
+        stamped["MetaData"] = {"CreateTime": created, "LastUpdatedTime": format_meta(now)}
+        return stamped
+
+    def _insert(self, entity: str, stored: dict[str, Any], mtime: datetime) -> None:
+        obj_id = stored["Id"]
+        if obj_id not in self._objs[entity]:
+            ids = self._ids[entity]
+            if not ids or _sort_key(ids[-1]) < _sort_key(obj_id):
+                ids.append(obj_id)
+            else:
+                bisect.insort(ids, obj_id, key=_sort_key)
+        self._objs[entity][obj_id] = stored
+        self._mtime[entity][obj_id] = mtime
+        self._deleted[entity].pop(obj_id, None)
+        self._index_name(SPECS[entity], stored)
+        self._note_id(entity, stored)
+
+    def _note_id(self, entity: str, stored: dict[str, Any]) -> None:
+        group = ID_GROUPS.get(entity, entity)
+        if stored["Id"].isdigit():
+            self._next_id[group] = max(self._next_id.get(group, 1), int(stored["Id"]) + 1)
+        doc = str(stored.get("DocNumber") or "")
+        if entity in self._doc_seq and doc.isdigit() and len(doc) < 10:
+            self._doc_seq[entity] = max(self._doc_seq[entity], int(doc))
+
+    def _new_id(self, entity: str) -> str:
+        group = ID_GROUPS.get(entity, entity)
+        value = self._next_id.get(group, 1)
+        self._next_id[group] = value + 1
+        return str(value)
+
+    def _name_key(self, spec: EntitySpec, obj: dict[str, Any]) -> tuple[str, str] | None:
+        if spec.unique is None or not isinstance(obj.get(spec.unique[0]), str):
+            return None
+        return (spec.unique[1], obj[spec.unique[0]].strip().casefold())
+
+    def _index_name(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
+        key = self._name_key(spec, obj)
+        if key is not None:
+            self._names[key] = (spec.name, obj["Id"])
+
+    def _unindex_name(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
+        key = self._name_key(spec, obj)
+        if key is not None and self._names.get(key) == (spec.name, obj["Id"]):
+            del self._names[key]
+
+    def _check_unique(self, spec: EntitySpec, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+        key = self._name_key(spec, obj)
+        if key is None:
+            return
+        owner = self._names.get(key)
+        if owner is not None and (old is None or owner != (spec.name, old["Id"])):
+            kind = {"party": "customer, vendor or employee", "Item": "item", "Account": "account"}[key[0]]
+            raise faults.duplicate_name(kind)
+
+
+def _zero_amounts(obj: dict[str, Any]) -> None:
+    """Zero every amount of a transaction being voided."""
+    for line in obj.get("Line") or []:
+        line["Amount"] = 0
+        for detail in line.values():
+            if isinstance(detail, dict) and "UnitPrice" in detail:
+                detail["UnitPrice"] = 0
+    for field in ("TotalAmt", "Balance", "UnappliedAmt", "HomeBalance"):
+        if field in obj:
+            obj[field] = 0
+    tax = obj.get("TxnTaxDetail")
+    if isinstance(tax, dict):
+        tax["TotalTax"] = 0
+        for tax_line in tax.get("TaxLine") or []:
+            tax_line["Amount"] = 0

@@ -1,0 +1,153 @@
+"""Test controls of the sandbox: request counters, scripted faults, and their HTTP face (``/_sandbox/``).
+
+Counter kinds (see :class:`Counters`): ``total`` (every request except ``/_sandbox/`` controls),
+``query`` (GET/POST query), ``cdc``, ``batch``, ``write`` (create/update/delete/void requests),
+``read`` (GET entity / companyinfo), ``token`` (token endpoint), ``revoke``, ``throttled`` (429s,
+real or scripted), ``replayed`` (writes/batches answered from the requestid cache) and
+``write:<Entity>`` (write operations executed per entity, batch items included, replays excluded).
+A request is counted under its kind when it arrives, whatever its outcome.
+
+Fault kinds (:class:`FaultScript`): ``429``, ``500``, ``503`` (QBO-shaped bodies),
+``timeout_after_commit`` (the request is executed, then the connection is held and closed
+unanswered), ``drop`` (closed without an answer, nothing executed).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qbo_sandbox.server import SandboxServer
+
+FAULT_KINDS = frozenset({"429", "500", "503", "timeout_after_commit", "drop"})
+BASE_KINDS = ("query", "cdc", "batch", "write", "read", "token", "revoke", "throttled", "replayed", "total")
+
+
+class Counters:
+    """Thread-safe request counters by kind."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def incr(self, kind: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[kind] += n
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            counts = dict.fromkeys(BASE_KINDS, 0)
+            counts.update(self._counts)
+            return counts
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+@dataclass
+class FaultRule:
+    """One scripted fault: for requests whose method matches and whose target (path + query) the
+    regex finds, answer with ``kind`` the next ``times`` times."""
+
+    method: str
+    pattern: re.Pattern[str]
+    kind: str
+    times: int
+    xml: bool = False
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path_regex": self.pattern.pattern,
+            "kind": self.kind,
+            "times": self.times,
+            "xml": self.xml,
+        }
+
+
+class FaultScript:
+    """Scripted faults, consumed first-added first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+
+    def add(self, method: str, path_regex: str, kind: str, times: int = 1, xml: bool = False) -> FaultRule:
+        kind = str(kind)
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        rule = FaultRule(method.upper(), re.compile(path_regex), kind, times, xml)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def take(self, method: str, target: str) -> FaultRule | None:
+        """The first matching rule (one use consumed), or None."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.method in (method.upper(), "*") and rule.pattern.search(target):
+                    rule.times -= 1
+                    if rule.times <= 0:
+                        self._rules.remove(rule)
+                    return rule
+        return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [rule.describe() for rule in self._rules]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+
+
+# --- HTTP face ------------------------------------------------------------------------------------
+
+
+def handle_control(
+    server: SandboxServer, method: str, name: str, body: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """Serve ``/_sandbox/<name>``; returns (status, JSON body). Errors are ``{"error": ...}``."""
+    route = (method, name)
+    try:
+        if route == ("GET", "counters"):
+            return 200, server.counters()
+        if route == ("POST", "reset-counters"):
+            server.reset_counters()
+            return 200, server.counters()
+        if route == ("POST", "reset"):
+            server.reset(tokens=bool(body.get("tokens", False)))
+            return 200, {"reset": True}
+        if route == ("POST", "latency"):
+            server.set_latency(int(body["ms"]))
+            return 200, {"latency_ms": int(body["ms"])}
+        if route == ("POST", "throttle"):
+            server.set_throttle(bool(body["enabled"]))
+            return 200, {"throttle": bool(body["enabled"])}
+        if route == ("GET", "faults"):
+            return 200, {"faults": server.faults.pending()}
+        if route == ("POST", "faults"):
+            rule = server.add_fault(
+                str(body["method"]),
+                str(body["path_regex"]),
+                str(body["kind"]),
+                times=int(body.get("times", 1)),
+                xml=bool(body.get("xml", False)),
+            )
+            return 200, rule.describe()
+        if route == ("DELETE", "faults"):
+            server.faults.clear()
+            return 200, {"faults": []}
+        if route == ("POST", "clock/advance"):
+            server.advance_clock(float(body["seconds"]))
+            return 200, {"now": server.clock.now().isoformat()}
+    except (KeyError, TypeError, ValueError, re.error) as exc:
+        return 400, {"error": f"bad control request: {exc.__class__.__name__}: {exc}"}
+    return 404, {"error": f"no sandbox control {method} /_sandbox/{name}"}

@@ -1,0 +1,175 @@
+"""Rules for JournalEntry (expenses) and Payment (invoice applications)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from qbo_sandbox import faults
+from qbo_sandbox.entities.common import (
+    as_json_number,
+    check_enum,
+    money,
+    number_lines,
+    ref_id,
+    require,
+    require_lines,
+    resolve_ref,
+)
+from qbo_sandbox.entities.sales import _common_txn
+
+if TYPE_CHECKING:
+    from qbo_sandbox.company import Company
+
+POSTING_TYPES = ("Debit", "Credit")
+ENTITY_TYPES = ("Customer", "Vendor", "Employee")
+
+
+def _je_line(co: Company, line: dict[str, Any], index: int) -> tuple[str, Decimal]:
+    check_enum(line.get("DetailType"), ("JournalEntryLineDetail",), f"Line[{index}].DetailType")
+    if line.get("Amount") is None:
+        raise faults.required_param("Line.Amount", "JournalEntry")
+    amount = money(line["Amount"], "Line.Amount")
+    if amount <= 0:
+        raise faults.business_validation(
+            f"Line {index}: journal entry amounts must be positive (got {amount}); "
+            "use PostingType Debit or Credit for the direction",
+            "Line.Amount",
+        )
+    detail = line.get("JournalEntryLineDetail")
+    if not isinstance(detail, dict):
+        raise faults.required_param("JournalEntryLineDetail", "JournalEntry")
+    posting = check_enum(require(detail, "PostingType"), POSTING_TYPES, "PostingType")
+    account = resolve_ref(co, detail, "AccountRef", "Account", required=True) or {}
+    party_type = _je_entity(co, detail)
+    acct_type = account.get("AccountType")
+    if acct_type == "Accounts Receivable" and party_type != "Customer":
+        raise faults.business_validation(
+            f"Line {index}: you must select a customer (Entity Type Customer) on a line that uses "
+            f"the Accounts Receivable account {account.get('Name')!r}",
+            "Entity",
+        )
+    if acct_type == "Accounts Payable" and party_type != "Vendor":
+        raise faults.business_validation(
+            f"Line {index}: you must select a vendor (Entity Type Vendor) on a line that uses "
+            f"the Accounts Payable account {account.get('Name')!r}",
+            "Entity",
+        )
+    line["Amount"] = as_json_number(amount)
+    return posting, amount
+
+
+def _je_entity(co: Company, detail: dict[str, Any]) -> str | None:
+    entity = detail.get("Entity")
+    if entity is None:
+        return None
+    if not isinstance(entity, dict):
+        raise faults.invalid_value("Entity", 'Entity must be {"Type": ..., "EntityRef": {...}}')
+    party_type = check_enum(require(entity, "Type"), ENTITY_TYPES, "Entity.Type")
+    resolve_ref(co, entity, "EntityRef", party_type, required=True)
+    return party_type
+
+
+def prepare_journal_entry(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    _common_txn(co, obj, "JournalEntry")
+    lines = require_lines(obj, "JournalEntry")
+    totals = {"Debit": Decimal(0), "Credit": Decimal(0)}
+    counts = {"Debit": 0, "Credit": 0}
+    for index, line in enumerate(lines, start=1):
+        posting, amount = _je_line(co, line, index)
+        totals[posting] += amount
+        counts[posting] += 1
+    if not counts["Debit"] or not counts["Credit"]:
+        raise faults.business_validation(
+            "A journal entry needs at least one Debit line and one Credit line "
+            f"(got {counts['Debit']} debit, {counts['Credit']} credit)",
+            "Line",
+        )
+    if totals["Debit"] != totals["Credit"]:
+        raise faults.business_validation(
+            "Transaction is not balanced: debits must equal credits "
+            f"(total debits {totals['Debit']:.2f}, total credits {totals['Credit']:.2f})",
+            "Line",
+        )
+    number_lines(lines)
+    obj["Line"] = lines
+    obj["Adjustment"] = obj.get("Adjustment") is True
+    obj["TotalAmt"] = 0  # read-only and always 0 on journal entries (qbo-api.md §9)
+    return obj
+
+
+def payment_applications(obj: dict[str, Any]) -> list[tuple[str, Decimal]]:
+    """(invoice Id, amount) for every Invoice LinkedTxn in a stored payment."""
+    out: list[tuple[str, Decimal]] = []
+    for line in obj.get("Line") or []:
+        for link in line.get("LinkedTxn") or []:
+            if link.get("TxnType") == "Invoice":
+                out.append((str(link["TxnId"]), Decimal(str(line.get("Amount", 0)))))
+    return out
+
+
+def _payment_line(
+    co: Company, line: dict, index: int, customer_id: str, pending: dict, own: str | None
+) -> Decimal:
+    if line.get("Amount") is None:
+        raise faults.required_param("Line.Amount", "Payment")
+    amount = money(line["Amount"], "Line.Amount")
+    if amount < 0:
+        raise faults.business_validation(f"Line {index}: applied amount cannot be negative", "Line.Amount")
+    links = line.get("LinkedTxn")
+    if not isinstance(links, list) or not links:
+        raise faults.required_param("Line.LinkedTxn", "Payment")
+    for link in links:
+        check_enum(link.get("TxnType"), ("Invoice",), "LinkedTxn.TxnType")
+        txn_id = ref_id({"value": link.get("TxnId")}, "LinkedTxn.TxnId")
+        invoice = co.lookup("Invoice", txn_id)
+        if invoice is None:
+            raise faults.not_found("Invoice", txn_id)
+        if invoice["CustomerRef"]["value"] != customer_id:
+            raise faults.business_validation(
+                f"Line {index}: invoice {txn_id} belongs to customer {invoice['CustomerRef']['value']}, "
+                f"not to the payment's customer {customer_id}",
+                "LinkedTxn",
+            )
+        others = co.applied_total(txn_id, exclude_payment=own)
+        open_balance = Decimal(str(invoice["TotalAmt"])) - others - pending.get(txn_id, Decimal(0))
+        if amount > open_balance:
+            raise faults.business_validation(
+                f"Line {index}: the amount applied to invoice {txn_id} ({amount}) exceeds its open "
+                f"balance ({open_balance})",
+                "Line.Amount",
+            )
+        pending[txn_id] = pending.get(txn_id, Decimal(0)) + amount
+        link["TxnId"] = txn_id
+    line["Amount"] = as_json_number(amount)
+    line.pop("LineEx", None)
+    return amount
+
+
+def prepare_payment(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    _common_txn(co, obj, "Payment")
+    customer = resolve_ref(co, obj, "CustomerRef", "Customer", required=True) or {}
+    if obj.get("TotalAmt") is None:
+        raise faults.required_param("TotalAmt", "Payment")
+    total = money(obj["TotalAmt"], "TotalAmt")
+    if total < 0:
+        raise faults.business_validation("Payment TotalAmt cannot be negative", "TotalAmt")
+    lines = [ln for ln in obj.get("Line") or [] if isinstance(ln, dict)]
+    pending: dict[str, Decimal] = {}
+    own = old["Id"] if old else None
+    applied = sum(
+        (_payment_line(co, ln, i, customer["Id"], pending, own) for i, ln in enumerate(lines, 1)), Decimal(0)
+    )
+    if applied > total:
+        raise faults.business_validation(
+            f"The amount applied to invoices ({applied}) exceeds the payment amount ({total})", "TotalAmt"
+        )
+    obj["Line"] = lines  # payment lines carry no Id/LineNum in QBO responses
+    obj["TotalAmt"] = as_json_number(total)
+    obj["UnappliedAmt"] = as_json_number(total - applied)
+    resolve_ref(co, obj, "DepositToAccountRef", "Account", required=False)
+    co.set_default_account(obj, "DepositToAccountRef", "UndepositedFunds")
+    resolve_ref(co, obj, "ARAccountRef", "Account", required=False)
+    co.set_default_account(obj, "ARAccountRef", "AccountsReceivable")
+    obj["ProcessPayment"] = obj.get("ProcessPayment") is True
+    return obj

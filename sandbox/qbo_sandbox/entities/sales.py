@@ -1,0 +1,199 @@
+"""Rules for sales forms (Invoice, SalesReceipt, Estimate) and Bills."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from qbo_sandbox import faults
+from qbo_sandbox.entities.common import (
+    USD,
+    as_json_number,
+    check_enum,
+    check_lengths,
+    check_qty_price,
+    money,
+    number_lines,
+    require_lines,
+    resolve_ref,
+)
+
+if TYPE_CHECKING:
+    from qbo_sandbox.company import Company
+
+SALES_LINE_TYPES = ("SalesItemLineDetail", "DescriptionOnly")
+BILL_LINE_TYPES = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
+TXN_LENGTHS = {"DocNumber": 21, "PrivateNote": 4000}
+
+
+def txn_date(co: Company, obj: dict[str, Any], field: str = "TxnDate") -> date:
+    """Parse (or default to today) a yyyy-MM-dd date field; 2010 when malformed."""
+    value = obj.get(field)
+    if value in (None, ""):
+        today = co.now().date()
+        obj[field] = today.isoformat()
+        return today
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise faults.invalid_value(field, f"{field} {value!r} is not a yyyy-MM-dd date") from exc
+
+
+def _common_txn(co: Company, obj: dict[str, Any], entity: str) -> date:
+    check_lengths(obj, TXN_LENGTHS)
+    day = txn_date(co, obj)
+    obj["CurrencyRef"] = obj.get("CurrencyRef") or dict(USD)
+    return day
+
+
+def _sales_lines(co: Company, lines: list[dict[str, Any]]) -> Decimal:
+    subtotal = Decimal(0)
+    for index, line in enumerate(lines, start=1):
+        kind = check_enum(line.get("DetailType"), SALES_LINE_TYPES, f"Line[{index}].DetailType")
+        if kind == "DescriptionOnly":
+            line["Amount"] = as_json_number(money(line.get("Amount", 0), "Line.Amount"))
+            line.setdefault("DescriptionLineDetail", line.pop("DescriptionOnly", {}) or {})
+            continue
+        if line.get("Amount") is None:
+            raise faults.required_param("Line.Amount")
+        amount = money(line["Amount"], "Line.Amount")
+        detail = line.get("SalesItemLineDetail")
+        if not isinstance(detail, dict):
+            raise faults.required_param("SalesItemLineDetail")
+        resolve_ref(co, detail, "ItemRef", "Item", required=True)
+        check_qty_price(detail, amount, index, "SalesItemLineDetail")
+        if detail.get("TaxCodeRef") is None:
+            detail["TaxCodeRef"] = {"value": "NON"}
+        resolve_ref(co, detail, "TaxCodeRef", "TaxCode", required=True)
+        line["Amount"] = as_json_number(amount)
+        subtotal += amount
+    return subtotal
+
+
+def _tax_total(obj: dict[str, Any], co: Company) -> Decimal:
+    detail = obj.get("TxnTaxDetail")
+    if not isinstance(detail, dict):
+        obj["TxnTaxDetail"] = {"TotalTax": 0}
+        return Decimal(0)
+    resolve_ref(co, detail, "TxnTaxCodeRef", "TaxCode", required=False)
+    total = money(detail.get("TotalTax", 0), "TxnTaxDetail.TotalTax")
+    detail["TotalTax"] = as_json_number(total)
+    return total
+
+
+def _copy_party_fields(obj: dict[str, Any], customer: dict[str, Any]) -> None:
+    for field in ("BillAddr", "ShipAddr"):
+        if field not in obj and isinstance(customer.get(field), dict):
+            obj[field] = dict(customer[field])
+    if "BillEmail" not in obj and isinstance(customer.get("PrimaryEmailAddr"), dict):
+        obj["BillEmail"] = dict(customer["PrimaryEmailAddr"])
+
+
+def prepare_sales_form(co: Company, obj: dict[str, Any], old: dict[str, Any] | None, entity: str) -> dict:
+    """Shared Invoice/SalesReceipt/Estimate rules; returns the object with totals computed."""
+    day = _common_txn(co, obj, entity)
+    # A SalesReceipt (cash sale) may omit the customer; invoices and estimates need one.
+    customer = resolve_ref(co, obj, "CustomerRef", "Customer", required=entity != "SalesReceipt")
+    lines = require_lines(obj, entity)
+    subtotal = _sales_lines(co, lines)
+    number_lines(lines)
+    lines.append(
+        {"Amount": as_json_number(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
+    )
+    obj["Line"] = lines
+    total = subtotal + _tax_total(obj, co)
+    obj["TotalAmt"] = as_json_number(total)
+    if not obj.get("DocNumber"):
+        obj["DocNumber"] = (
+            old.get("DocNumber") if old and old.get("DocNumber") else co.next_doc_number(entity)
+        )
+    _copy_party_fields(obj, customer or {})
+    obj.setdefault("ApplyTaxAfterDiscount", False)
+    obj.setdefault("PrintStatus", "NeedToPrint")
+    obj.setdefault("EmailStatus", "NotSet")
+    if entity == "Invoice":
+        obj.setdefault("LinkedTxn", [])  # recorded invoices carry an empty list; sales receipts omit it
+        _invoice_fields(co, obj, old, day, total)
+    elif entity == "SalesReceipt":
+        obj["Balance"] = 0
+        resolve_ref(co, obj, "DepositToAccountRef", "Account", required=False)
+        co.set_default_account(obj, "DepositToAccountRef", "UndepositedFunds")
+    else:
+        obj.setdefault("TxnStatus", "Pending")
+    return obj
+
+
+def _invoice_fields(co: Company, obj: dict[str, Any], old: dict | None, day: date, total: Decimal) -> None:
+    if obj.get("DueDate") in (None, ""):
+        obj["DueDate"] = (day + timedelta(days=30)).isoformat()
+    else:
+        txn_date(co, obj, "DueDate")
+    for flag in (
+        "AllowIPNPayment",
+        "AllowOnlinePayment",
+        "AllowOnlineCreditCardPayment",
+        "AllowOnlineACHPayment",
+    ):
+        obj[flag] = obj.get(flag) is True
+    applied = co.applied_total(old["Id"]) if old else Decimal(0)
+    if applied > total:
+        raise faults.business_validation(
+            f"Invoice total {total} is less than the {applied} already received in payments; "
+            "unlink or reduce the payments first",
+            "TotalAmt",
+        )
+    obj["Balance"] = as_json_number(total - applied)
+    if old is not None:
+        obj["LinkedTxn"] = [t for t in old.get("LinkedTxn", []) if t.get("TxnType") == "Payment"]
+
+
+def _bill_lines(co: Company, lines: list[dict[str, Any]]) -> Decimal:
+    total = Decimal(0)
+    for index, line in enumerate(lines, start=1):
+        kind = check_enum(line.get("DetailType"), BILL_LINE_TYPES, f"Line[{index}].DetailType")
+        if line.get("Amount") is None:
+            raise faults.required_param("Line.Amount")
+        amount = money(line["Amount"], "Line.Amount")
+        detail = line.get(kind)
+        if not isinstance(detail, dict):
+            raise faults.required_param(kind)
+        if kind == "AccountBasedExpenseLineDetail":
+            resolve_ref(co, detail, "AccountRef", "Account", required=True)
+        else:
+            resolve_ref(co, detail, "ItemRef", "Item", required=True)
+            check_qty_price(detail, amount, index, kind)
+        resolve_ref(co, detail, "CustomerRef", "Customer", required=False)
+        detail.setdefault("BillableStatus", "NotBillable")
+        if detail.get("TaxCodeRef") is not None:
+            resolve_ref(co, detail, "TaxCodeRef", "TaxCode", required=True)
+        line["Amount"] = as_json_number(amount)
+        total += amount
+    return total
+
+
+def prepare_bill(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    day = _common_txn(co, obj, "Bill")
+    vendor = resolve_ref(co, obj, "VendorRef", "Vendor", required=True)
+    lines = require_lines(obj, "Bill")
+    total = _bill_lines(co, lines)
+    number_lines(lines)
+    obj["Line"] = lines
+    ap = resolve_ref(co, obj, "APAccountRef", "Account", required=False)
+    if ap is not None and ap.get("AccountType") != "Accounts Payable":
+        raise faults.business_validation("APAccountRef must be an Accounts Payable account", "APAccountRef")
+    if ap is None:
+        co.set_default_account(obj, "APAccountRef", "AccountsPayable")
+    doc = obj.get("DocNumber")
+    if doc and vendor is not None:
+        other = co.bill_with_doc_number(vendor["Id"], str(doc))
+        if other is not None and (old is None or other != old["Id"]):
+            raise faults.duplicate_document(str(doc), "Bill")
+    if obj.get("DueDate") in (None, ""):
+        obj["DueDate"] = day.isoformat()
+    else:
+        txn_date(co, obj, "DueDate")
+    obj["TotalAmt"] = as_json_number(total)
+    obj["Balance"] = as_json_number(total)
+    obj.setdefault("LinkedTxn", [])
+    return obj

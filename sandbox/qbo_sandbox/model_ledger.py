@@ -1,0 +1,112 @@
+"""Cross-object effects of writes: payment applications, invoice/bill balances, party balances.
+
+Choices where QBO's behaviour is UNCONFIRMED (qbo-api.md §9 Payment):
+
+- Applying, changing, voiding or deleting a payment recomputes each linked invoice's ``Balance``
+  (``TotalAmt`` minus the applications of live payments; voided payments apply 0), rewrites the
+  invoice's ``LinkedTxn`` payment list, and bumps the invoice's ``SyncToken`` **and**
+  ``LastUpdatedTime`` (so the invoice shows up in CDC and stale-token checks see the change).
+- A customer's (vendor's) ``Balance`` is the sum of its open invoice (bill) balances. When it changes
+  only ``MetaData.LastUpdatedTime`` moves, not ``SyncToken``: recorded traffic shows a customer's
+  LastUpdatedTime equal to the time one of its invoices was deleted, with SyncToken still "0".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from qbo_sandbox.clock import format_meta
+from qbo_sandbox.entities.common import as_json_number
+from qbo_sandbox.entities.journal import payment_applications
+
+
+class LedgerMixin:
+    """Mixed into :class:`qbo_sandbox.company.Company`; relies on its stores and lock."""
+
+    _objs: dict[str, dict[str, dict[str, Any]]]
+    _mtime: dict[str, dict[str, datetime]]
+    _applied: dict[str, dict[str, Decimal]]
+    _party_txns: dict[tuple[str, str], set[str]]
+
+    def applied_total(self, invoice_id: str, exclude_payment: str | None = None) -> Decimal:
+        """Sum applied to an invoice by live payments (optionally ignoring one payment)."""
+        apps = self._applied.get(invoice_id, {})
+        return sum((amt for pid, amt in apps.items() if pid != exclude_payment), Decimal(0))
+
+    def _touch(self, entity: str, obj_id: str, now: datetime, *, bump_token: bool, **changes: Any) -> None:
+        """Replace a stored object with ``changes`` applied and a new LastUpdatedTime."""
+        old = self._objs[entity][obj_id]
+        new = {**old, **changes}
+        new["MetaData"] = {**old["MetaData"], "LastUpdatedTime": format_meta(now)}
+        if bump_token:
+            new["SyncToken"] = str(int(old["SyncToken"]) + 1)
+        self._objs[entity][obj_id] = new
+        self._mtime[entity][obj_id] = now
+
+    def _index_txn(self, entity: str, old: dict | None, new: dict | None) -> None:
+        """Keep the party -> invoices/bills index and the payment application index current."""
+        party_field = {"Invoice": "CustomerRef", "Bill": "VendorRef"}.get(entity)
+        if party_field is not None:
+            for obj, add in ((old, False), (new, True)):
+                if obj is None:
+                    continue
+                key = (entity, obj[party_field]["value"])
+                ids = self._party_txns.setdefault(key, set())
+                (ids.add if add else ids.discard)(obj["Id"])
+        if entity == "Payment":
+            for obj in (old, new):
+                if obj is None:
+                    continue
+                for inv_id, _ in payment_applications(obj):
+                    self._applied.get(inv_id, {}).pop(obj["Id"], None)
+            if new is not None:
+                for inv_id, amount in payment_applications(new):
+                    apps = self._applied.setdefault(inv_id, {})
+                    apps[new["Id"]] = apps.get(new["Id"], Decimal(0)) + amount
+
+    def _ledger_effects(self, entity: str, old: dict | None, new: dict | None, now: datetime) -> None:
+        """Apply balance effects after ``old`` became ``new`` (either may be None)."""
+        self._index_txn(entity, old, new)
+        if entity == "Payment":
+            invoices = {i for obj in (old, new) if obj for i, _ in payment_applications(obj)}
+            for inv_id in sorted(invoices):
+                self._refresh_invoice(inv_id, now)
+        parties: set[tuple[str, str]] = set()
+        for obj in (old, new):
+            if obj is None:
+                continue
+            if entity in ("Invoice", "Payment") and "CustomerRef" in obj:
+                parties.add(("Customer", obj["CustomerRef"]["value"]))
+            if entity == "Bill":
+                parties.add(("Vendor", obj["VendorRef"]["value"]))
+        for party, party_id in sorted(parties):
+            self._refresh_party_balance(party, party_id, now)
+
+    def _refresh_invoice(self, inv_id: str, now: datetime) -> None:
+        invoice = self._objs["Invoice"].get(inv_id)
+        if invoice is None:
+            return
+        apps = self._applied.get(inv_id, {})
+        balance = Decimal(str(invoice["TotalAmt"])) - sum(apps.values(), Decimal(0))
+        links = [t for t in invoice.get("LinkedTxn", []) if t.get("TxnType") != "Payment"]
+        links += [{"TxnId": pid, "TxnType": "Payment"} for pid, amt in sorted(apps.items()) if amt > 0]
+        if as_json_number(balance) == invoice.get("Balance") and links == invoice.get("LinkedTxn"):
+            return
+        self._touch("Invoice", inv_id, now, bump_token=True, Balance=as_json_number(balance), LinkedTxn=links)
+
+    def _refresh_party_balance(self, party: str, party_id: str, now: datetime) -> None:
+        obj = self._objs[party].get(party_id)
+        if obj is None:
+            return
+        txn_entity = "Invoice" if party == "Customer" else "Bill"
+        ids = self._party_txns.get((txn_entity, party_id), set())
+        total = sum((Decimal(str(self._objs[txn_entity][i]["Balance"])) for i in ids), Decimal(0))
+        balance = as_json_number(total)
+        if obj.get("Balance") == balance:
+            return
+        changes: dict[str, Any] = {"Balance": balance}
+        if party == "Customer":
+            changes["BalanceWithJobs"] = balance
+        self._touch(party, party_id, now, bump_token=False, **changes)
