@@ -1,0 +1,211 @@
+"""Pure application of a mapping: QuickBooks object ⇄ CMMS row, and the comparable form of both.
+
+No database and no HTTP here: references are resolved through a ``RefResolver`` the engine
+provides (backed by ``<table>.qb_id`` ⇄ ``<table>.id``). An unresolved reference is never
+dropped silently: it raises ``UnresolvedReference`` listing every missing link of the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from qbo_sync.mapping.errors import FieldValueError, MissingRef, SkipRecord, UnresolvedReference
+from qbo_sync.mapping.model import FieldMap, Mapping, Reference, condition_holds
+from qbo_sync.mapping.transforms import SKIP, TRANSFORMS, Transform, reference_comparable
+
+
+class RefResolver(Protocol):
+    """Translates ids of referenced records between the CMMS and QuickBooks."""
+
+    def to_qb_id(self, table: str, cmms_id: int) -> str | None: ...
+
+    def to_cmms_id(self, table: str, qb_id: str) -> int | None: ...
+
+
+def get_path(obj: dict[str, Any], path: str) -> Any:
+    """The value at dotted ``path`` of a QuickBooks object, or None when any step is missing."""
+    value: Any = obj
+    for step in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(step)
+    return value
+
+
+def set_path(body: dict[str, Any], path: str, value: Any) -> None:
+    """Set dotted ``path`` in a request body, creating nested objects on the way."""
+    *parents, leaf = path.split(".")
+    node = body
+    for step in parents:
+        node = node.setdefault(step, {})
+    node[leaf] = value
+
+
+def _transform(field: FieldMap) -> Transform:
+    return TRANSFORMS[field.transform or "str"]
+
+
+def qbo_to_row(mapping: Mapping, obj: dict[str, Any], refs: RefResolver) -> dict[str, Any]:
+    """CMMS column values for one QuickBooks object, incl. ``qb_id``, ``qb_sync_token`` and
+    ``qb_last_updated_at`` (UTC). Raises ``SkipRecord`` for objects that are not synced (an Item
+    Category), ``FieldValueError`` for a value that cannot be converted and
+    ``UnresolvedReference`` when a referenced object is not in the CMMS yet."""
+    row: dict[str, Any] = {
+        "qb_id": None if obj.get("Id") is None else str(obj["Id"]),
+        "qb_sync_token": None if obj.get("SyncToken") is None else str(obj["SyncToken"]),
+        "qb_last_updated_at": TRANSFORMS["datetime_utc"].to_cmms(get_path(obj, "MetaData.LastUpdatedTime")),
+    }
+    skipped: tuple[str, Any] | None = None
+    for field in mapping.fields:
+        if not mapping.pulls(field):
+            continue
+        raw = get_path(obj, field.qbo)
+        try:
+            value = _transform(field).to_cmms(raw)
+        except ValueError as exc:
+            raise FieldValueError(_qbo_record(mapping, obj), field.qbo, raw, str(exc)) from None
+        if value is SKIP:
+            skipped = (field.qbo, raw)
+            value = None
+        row[field.column] = value
+    if skipped is not None:
+        raise SkipRecord(mapping.describe(row), f"QuickBooks {skipped[0]} '{skipped[1]}' is not synced")
+    missing = _pull_references(mapping, obj, refs, row)
+    if missing:
+        raise UnresolvedReference(mapping.describe(row), missing)
+    return row
+
+
+def _qbo_record(mapping: Mapping, obj: dict[str, Any]) -> str:
+    return f"{mapping.label} (QuickBooks Id {obj.get('Id')})"
+
+
+def _pull_references(
+    mapping: Mapping, obj: dict[str, Any], refs: RefResolver, row: dict[str, Any]
+) -> list[MissingRef]:
+    missing = []
+    for ref in mapping.references:
+        if not mapping.pulls(ref):
+            continue
+        raw = get_path(obj, ref.qbo)
+        qb_id = raw.get("value") if isinstance(raw, dict) else raw
+        if qb_id is None or str(qb_id).strip() == "":
+            row[ref.column] = None
+            continue
+        cmms_id = refs.to_cmms_id(ref.table, str(qb_id))
+        if cmms_id is None:
+            missing.append(MissingRef(ref.column, ref.qbo, ref.table, str(qb_id), "pull"))
+        row[ref.column] = cmms_id
+    return missing
+
+
+def row_to_qbo(
+    mapping: Mapping,
+    row: dict[str, Any],
+    refs: RefResolver,
+    fields: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """The QuickBooks request body for a CMMS row.
+
+    ``fields=None`` builds a full body (create, with ``push_constants``). Given ``fields`` (CMMS
+    column names or QBO paths), only those are sent, with ``"sparse": true`` when the row is
+    linked; a cleared text field is then sent as ``""``. A nested object (``BillAddr``) is sent
+    whole when any of its fields is selected, since a sparse update may replace a nested object
+    entirely (so pass the merged row). ``Id``/``SyncToken`` come from
+    ``qb_id``/``qb_sync_token`` when the row is linked. References become ``{"value": qb_id}``.
+    """
+    sparse = fields is not None
+    body: dict[str, Any] = {}
+    if row.get("qb_id") is not None:
+        body["Id"] = str(row["qb_id"])
+        if row.get("qb_sync_token") is not None:
+            body["SyncToken"] = str(row["qb_sync_token"])
+        if sparse:
+            body["sparse"] = True
+    missing: list[MissingRef] = []
+    for item in select_fields(mapping, fields):
+        if not condition_holds(item.push_when, row):
+            continue
+        if isinstance(item, Reference):
+            _push_reference(item, row, refs, body, missing)
+        else:
+            _push_field(mapping, item, row, body, sparse)
+    if missing:
+        raise UnresolvedReference(mapping.describe(row), missing)
+    if not sparse:
+        for constant in mapping.push_constants:
+            if condition_holds(constant.when, row):
+                set_path(body, constant.qbo, constant.value)
+    return body
+
+
+def _push_field(
+    mapping: Mapping, field: FieldMap, row: dict[str, Any], body: dict[str, Any], sparse: bool
+) -> None:
+    transform = _transform(field)
+    try:
+        value = transform.to_qbo(row.get(field.column))
+    except ValueError as exc:
+        raise FieldValueError(mapping.describe(row), field.column, row.get(field.column), str(exc)) from None
+    if value is None:
+        if not sparse or transform.clear_value is None:
+            return
+        value = transform.clear_value
+    set_path(body, field.qbo, value)
+
+
+def _push_reference(
+    ref: Reference, row: dict[str, Any], refs: RefResolver, body: dict[str, Any], missing: list[MissingRef]
+) -> None:
+    cmms_id = row.get(ref.column)
+    if cmms_id is None:
+        return
+    qb_id = refs.to_qb_id(ref.table, int(cmms_id))
+    if qb_id is None:
+        missing.append(MissingRef(ref.column, ref.qbo, ref.table, str(cmms_id), "push"))
+        return
+    set_path(body, ref.qbo, {"value": str(qb_id)})
+
+
+def select_fields(mapping: Mapping, fields: Iterable[str] | None) -> list[FieldMap | Reference]:
+    """The pushable fields/references named in ``fields`` (all pushable ones for None)."""
+    pushable = [item for item in mapping.mapped if mapping.pushes(item)]
+    if fields is None:
+        return pushable
+    wanted = set(fields)
+    known = {name for item in mapping.mapped for name in (item.column, item.qbo)}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise ValueError(f"mapping `{mapping.source}`: unknown field(s) {', '.join(unknown)}")
+    selected = [item for item in mapping.mapped if item.column in wanted or item.qbo in wanted]
+    never = [item.column for item in selected if not mapping.pushes(item)]
+    if never:
+        raise ValueError(f"mapping `{mapping.source}`: {', '.join(never)} is never sent to QuickBooks")
+    groups = {item.qbo.split(".")[0] for item in selected if "." in item.qbo}
+    return [
+        item
+        for item in pushable
+        if item in selected or ("." in item.qbo and item.qbo.split(".")[0] in groups)
+    ]
+
+
+def comparable(mapping: Mapping, values: dict[str, Any]) -> dict[str, Any]:
+    """Normalized, JSON-serialisable values of the mapped columns present in ``values``.
+
+    Used for snapshots and diffs: Decimals as fixed-point strings ("12.50"), dates and times ISO
+    (UTC), emails case-folded, phones as digits, references as CMMS ids.
+    """
+    out: dict[str, Any] = {}
+    for item in mapping.mapped:
+        if item.column not in values:
+            continue
+        value = values[item.column]
+        try:
+            if isinstance(item, Reference):
+                out[item.column] = reference_comparable(value)
+            else:
+                out[item.column] = _transform(item).comparable(value)
+        except (ValueError, TypeError) as exc:
+            raise FieldValueError(mapping.describe(values), item.column, value, str(exc)) from None
+    return out
