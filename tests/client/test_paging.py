@@ -1,0 +1,118 @@
+"""Paging loop, statements, request ids and write payloads (pure functions)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from qbo_sync.qbo.client import BatchItem, _check_batch, request_id_for, writable
+from qbo_sync.qbo.errors import FatalError
+from qbo_sync.qbo.paging import format_datetime, iter_pages, page_statement, query_rows, quote
+
+
+def _rows(start: int, n: int) -> list[dict]:
+    return [{"Id": str(i)} for i in range(start, start + n)]
+
+
+def test_pages_until_short_page_and_counts_once() -> None:
+    calls: list[int] = []
+    counts: list[int] = []
+
+    def fetch(start: int) -> list[dict]:
+        calls.append(start)
+        return _rows(start, max(0, min(10, 25 - start + 1)))
+
+    def total() -> int:
+        counts.append(1)
+        return 25
+
+    pages = list(iter_pages(fetch, total, 10))
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert calls == [1, 11, 21] and len(counts) == 1
+
+
+def test_exact_multiple_ends_on_empty_page_and_single_page_needs_no_count() -> None:
+    calls: list[int] = []
+
+    def fetch(start: int) -> list[dict]:
+        calls.append(start)
+        return _rows(start, 10) if start <= 20 else []
+
+    assert sum(len(p) for p in iter_pages(fetch, lambda: 20, 10)) == 20
+    assert calls == [1, 11, 21]
+    assert list(iter_pages(lambda s: _rows(1, 3), lambda: pytest.fail("count not needed"), 10)) == [
+        _rows(1, 3)
+    ]
+
+
+def test_loop_guard_repeated_page() -> None:
+    with pytest.raises(FatalError, match="paging loop"):
+        list(iter_pages(lambda start: _rows(1, 10), lambda: 1000, 10))
+
+
+def test_loop_guard_too_many_pages() -> None:
+    # new Ids on every page, but far more pages than the count allows
+    with pytest.raises(FatalError, match="more than 3 pages"):
+        list(iter_pages(lambda start: _rows(start, 10), lambda: 15, 10))
+
+
+def test_statements() -> None:
+    assert page_statement("Customer", None, 1, 1000) == (
+        "SELECT * FROM Customer ORDERBY Id STARTPOSITION 1 MAXRESULTS 1000"
+    )
+    assert page_statement("Customer", "DisplayName = 'x'", 11, 10, include_inactive=True) == (
+        "SELECT * FROM Customer WHERE DisplayName = 'x' AND Active IN (true, false) "
+        "ORDERBY Id STARTPOSITION 11 MAXRESULTS 10"
+    )
+    assert "Active" not in page_statement("Invoice", None, 1, 10, include_inactive=True)
+    with pytest.raises(FatalError):
+        page_statement("Customer", None, 1, 1001)
+    assert quote("Amy's Bird") == "'Amy\\'s Bird'"
+    tz = timezone(timedelta(hours=-7))
+    assert format_datetime(datetime(2026, 6, 1, 9, 0, tzinfo=tz)) == "2026-06-01T09:00:00-07:00"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_datetime(datetime(2026, 6, 1))
+
+
+def test_query_rows_of_recorded_pages(fixtures_dir: Path) -> None:
+    data = json.loads((fixtures_dir / "all__alt_select.json").read_text())["interactions"]
+    sizes = [len(query_rows(i["response"]["json"]["QueryResponse"])) for i in data]
+    assert sizes[-1] == 0  # the recorded empty page {"QueryResponse": {}}
+    assert all(n >= 0 for n in sizes) and sum(sizes) > 0
+
+
+def test_request_id_is_deterministic_and_short() -> None:
+    a = request_id_for("9341", "Invoice", 42, 3)
+    assert a == request_id_for("9341", "Invoice", 42, 3)
+    assert len(a) == 36
+    assert a != request_id_for("9341", "Invoice", 42, 4) != request_id_for("9342", "Invoice", 42, 3)
+    # stable across processes and releases: a fixed namespace, not a random one
+    assert a == "13835898-0037-5290-949f-d6363647a7c2"
+
+
+def test_writable_strips_read_only_blocks(fixtures_dir: Path) -> None:
+    inter = json.loads((fixtures_dir / "create__invoice.json").read_text())["interactions"][0]
+    invoice = inter["response"]["json"]["Invoice"]
+    invoice["Line"][0]["LineEx"] = {"any": []}
+    out = writable("Invoice", invoice)
+    for key in ("MetaData", "TotalAmt", "Balance"):
+        assert key not in out
+    assert all(line.get("DetailType") != "SubTotalLineDetail" for line in out["Line"])
+    assert all("LineEx" not in line for line in out["Line"])
+    assert len(out["Line"]) == len(invoice["Line"]) - 1
+    assert out["Id"] == invoice["Id"] and "MetaData" in invoice  # input untouched
+
+
+def test_batch_limits() -> None:
+    items = [BatchItem(f"b{i}", query="SELECT * FROM Customer") for i in range(31)]
+    with pytest.raises(FatalError, match="at most 30"):
+        _check_batch(items, None)
+    with pytest.raises(FatalError, match="unique"):
+        _check_batch([BatchItem("a", query="q"), BatchItem("a", query="q")], None)
+    with pytest.raises(FatalError, match="1 to 10"):
+        _check_batch([BatchItem("b" * 11, query="q")], None)
+    with pytest.raises(FatalError, match="36"):
+        _check_batch([BatchItem("b1", query="q")], "x" * 37)
+    _check_batch([BatchItem("b" * 10, query="q")], "x" * 36)  # 46 <= 50: accepted
