@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of the CMMS database (run through :mod:`qbo_sync.db.migrate`)."""
