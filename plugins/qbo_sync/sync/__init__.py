@@ -1,0 +1,13 @@
+"""The generic sync engine: one :class:`EntitySync` runs every mapping in ``include/mappings``.
+
+Flow per entity: **extract** (QuickBooks pages, CDC or CMMS rows) → **map** (the mapping file) →
+**validate** → **load** (bulk writes into the CMMS, batch writes into QuickBooks) → **record**
+(per-record status, ``sync_runs`` counts, watermark after commit). See ``runner.py``.
+"""
+
+from __future__ import annotations
+
+from qbo_sync.sync.counts import SyncCounts
+from qbo_sync.sync.runner import EntitySync
+
+__all__ = ["EntitySync", "SyncCounts"]

@@ -1,0 +1,34 @@
+"""What one entity sync did, as counts (what goes through XCom and into ``sync_runs``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass
+class SyncCounts:
+    """Per-entity counts of one run.
+
+    ``pulled``: QuickBooks objects read. ``created``/``updated``: records written on either side
+    (CMMS inserts/updates from a pull, QuickBooks creates/updates from a push; in a dry run, what
+    would be written). ``linked``: existing records on both sides matched by natural key.
+    ``failed``: records that could not be synced (listed in ``sync_record_errors``).
+    ``conflicts``: records with a field changed on both sides that waits for a person.
+    ``skipped``: QuickBooks objects deliberately not synced (e.g. item categories).
+    ``unchanged``: pulled objects the CMMS already had.
+    """
+
+    pulled: int = 0
+    created: int = 0
+    updated: int = 0
+    linked: int = 0
+    failed: int = 0
+    conflicts: int = 0
+    skipped: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.as_dict().items())

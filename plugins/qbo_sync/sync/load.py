@@ -1,0 +1,269 @@
+"""Loading pulled QuickBooks objects into the CMMS, one page per transaction.
+
+Per object: matched by ``qb_id``; else linked to an unlinked CMMS row with the same natural key
+(first sync); else inserted. Pull-only entities take QuickBooks' values. Two-way entities merge
+base (the last agreed snapshot) / local / remote (``mapping.merge``): remote-only changes are
+written, local-only changes are left for the push (the snapshot keeps QuickBooks' value, so the
+push sees the difference), both-changed fields follow the owner or open a conflict. The rows, their
+snapshots and conflicts are written in the same transaction, so a pulled value never looks like a
+local edit. Unchanged objects (same SyncToken) cost no write at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from qbo_sync.mapping import (
+    Conflict,
+    MergeResult,
+    RecordError,
+    SkipRecord,
+    comparable,
+    get_path,
+    matches_natural_key,
+    merge,
+    qbo_to_row,
+)
+from qbo_sync.mapping.keys import normalize_key
+from qbo_sync.sync import messages, store
+from qbo_sync.sync.context import SyncContext
+from qbo_sync.sync.extract import _last_updated
+
+
+@dataclass
+class PagePlan:
+    """The writes one page needs."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    snapshots: list[tuple[int, str | None, str | None, dict]] = field(default_factory=list)
+    conflicts: list[tuple[int, str | None, Conflict]] = field(default_factory=list)
+    settled: list[tuple[int, str]] = field(default_factory=list)
+
+
+class PullLoader:
+    """Loads pages of QuickBooks objects for one entity run."""
+
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.oldest_failed: datetime | None = None
+        self._index: dict[tuple[str | None, ...], list[dict[str, Any]]] | None = None
+
+    # --- entry point ---------------------------------------------------------------------------
+
+    def load_page(self, objects: list[dict[str, Any]]) -> None:
+        ctx = self.ctx
+        with ctx.engine.begin() as conn:
+            existing = store.rows_by_qb_id(conn, ctx.table, [str(o.get("Id")) for o in objects])
+            ids = [int(r["id"]) for r in existing.values()]
+            snaps = store.snapshots(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
+            open_ = store.open_conflicts(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
+            plan = PagePlan()
+            for obj in objects:
+                remote = self._map(obj, existing)
+                if remote is not None:
+                    self._one(conn, plan, obj, remote, existing.get(remote["qb_id"]), snaps, open_)
+            if not ctx.dry_run:
+                self._write(conn, plan)
+            ctx.recorder.flush(conn, ctx.table, ctx.now)
+
+    def _map(self, obj: dict[str, Any], existing: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        ctx = self.ctx
+        ctx.counts.pulled += 1
+        try:
+            return qbo_to_row(ctx.mapping, obj, ctx.refs)
+        except SkipRecord as exc:
+            ctx.counts.skipped += 1
+            ctx.recorder.said("skipped", str(exc))
+        except RecordError as exc:
+            qb_id = str(obj.get("Id"))
+            local = existing.get(qb_id)
+            ctx.counts.failed += 1
+            ctx.recorder.fail_record(
+                messages.unmappable(ctx.mapping, exc, local["id"] if local else None, qb_id, push=False)
+            )
+            moment = _last_updated(obj)
+            if moment is not None and (self.oldest_failed is None or moment < self.oldest_failed):
+                self.oldest_failed = moment
+        return None
+
+    def _one(
+        self,
+        conn: sa.Connection,
+        plan: PagePlan,
+        obj: dict[str, Any],
+        remote: dict[str, Any],
+        local: dict[str, Any] | None,
+        snaps: dict[int, dict[str, Any]],
+        open_: dict[int, set[str]],
+    ) -> None:
+        linking = False
+        if local is None:
+            local = self._link_candidate(conn, obj)
+            linking = local is not None
+        if local is None:
+            self._insert(plan, remote)
+        elif not self.ctx.two_way:
+            self._overwrite(plan, local, remote, linking)
+        elif linking:
+            result = merge(self.ctx.mapping, self._link_base(local), local, remote)
+            self._merge(plan, local, remote, result, set(), True)
+        elif remote["qb_sync_token"] == local.get("qb_sync_token") and int(local["id"]) in snaps:
+            self.ctx.counts.unchanged += 1
+        else:
+            base = snaps.get(int(local["id"]))
+            result = merge(self.ctx.mapping, base, local, remote)
+            self._merge(plan, local, remote, result, open_.get(int(local["id"]), set()), False)
+
+    # --- natural-key linking -------------------------------------------------------------------
+
+    def _key_of_obj(self, obj: dict[str, Any]) -> tuple[str | None, ...]:
+        parts = [p for p in self.ctx.mapping.natural_key if not p.optional]
+        return tuple(normalize_key(p, get_path(obj, p.qbo)) for p in parts)
+
+    def _key_of_row(self, row: dict[str, Any]) -> tuple[str | None, ...]:
+        parts = [p for p in self.ctx.mapping.natural_key if not p.optional]
+        return tuple(normalize_key(p, row.get(p.cmms)) for p in parts)
+
+    def _link_candidate(self, conn: sa.Connection, obj: dict[str, Any]) -> dict[str, Any] | None:
+        mapping = self.ctx.mapping
+        if not mapping.natural_key:
+            return None
+        if self._index is None:
+            self._index = {}
+            for row in store.unlinked_rows(conn, self.ctx.table):
+                self._index.setdefault(self._key_of_row(row), []).append(row)
+        key = self._key_of_obj(obj)
+        if None in key:
+            return None
+        candidates = self._index.get(key, [])
+        for i, row in enumerate(candidates):
+            if matches_natural_key(mapping, row, obj):
+                self.ctx.linked_in_memory.add(int(row["id"]))
+                return candidates.pop(i)
+        return None
+
+    def _link_base(self, local: dict[str, Any]) -> dict[str, Any]:
+        """The base of a first link: the natural key matched, so QuickBooks' spelling of it wins
+        (``'acme '`` in the CMMS becomes ``'Acme'``) instead of looking like a conflict."""
+        mapping = self.ctx.mapping
+        current = comparable(mapping, local)
+        return {p.cmms: current[p.cmms] for p in mapping.natural_key if p.cmms in current}
+
+    def forget_linked(self, cmms_ids: set[int]) -> None:
+        """Drop rows linked elsewhere (by the push's lookup) from the natural-key index."""
+        if self._index:
+            for key, rows in self._index.items():
+                self._index[key] = [r for r in rows if int(r["id"]) not in cmms_ids]
+
+    # --- decisions -----------------------------------------------------------------------------
+
+    def _sync_columns(self, remote: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "qb_id": remote["qb_id"],
+            "qb_sync_token": remote["qb_sync_token"],
+            "qb_last_updated_at": remote["qb_last_updated_at"],
+            "qb_synced_at": self.ctx.now,
+            "qb_status": "synced",
+            "qb_error": None,
+        }
+
+    def _insert(self, plan: PagePlan, remote: dict[str, Any]) -> None:
+        ctx = self.ctx
+        table = ctx.table
+        row = {**remote, **self._sync_columns(remote)}
+        for col in list(row):  # a NOT NULL column with a default takes the default, not NULL
+            column = table.c[col]
+            if row[col] is None and not column.nullable and column.server_default is not None:
+                del row[col]
+        plan.inserts.append(row)
+        ctx.counts.created += 1
+        ctx.recorder.said(
+            "created", f"{ctx.who(remote)}: added to the CMMS from QuickBooks (Id {remote['qb_id']})"
+        )
+
+    def _overwrite(
+        self, plan: PagePlan, local: dict[str, Any], remote: dict[str, Any], linking: bool
+    ) -> None:
+        """Pull-only entities: QuickBooks' values win."""
+        ctx = self.ctx
+        same = (
+            comparable(ctx.mapping, {k: local.get(k) for k in remote}) == comparable(ctx.mapping, remote)
+            and local.get("qb_sync_token") == remote["qb_sync_token"]
+            and local.get("qb_status") == "synced"
+        )
+        if same and not linking:
+            ctx.counts.unchanged += 1
+            return
+        plan.updates.append({"id": local["id"], **remote, **self._sync_columns(remote)})
+        if linking:
+            ctx.counts.linked += 1
+            ctx.recorder.said("linked", f"{ctx.who(local)}: linked to QuickBooks Id {remote['qb_id']}")
+        else:
+            ctx.counts.updated += 1
+            ctx.recorder.said("updated", f"{ctx.who(remote)}: updated from QuickBooks")
+
+    def _merge(
+        self,
+        plan: PagePlan,
+        local: dict[str, Any],
+        remote: dict[str, Any],
+        result: MergeResult,
+        open_fields: set[str],
+        linking: bool,
+    ) -> None:
+        ctx = self.ctx
+        cid = int(local["id"])
+        snapshot = dict(result.snapshot)
+        remote_cmp = comparable(ctx.mapping, remote)
+        for col in result.to_remote:  # the push sends these: keep QuickBooks' value as agreed
+            if col in remote_cmp:
+                snapshot[col] = remote_cmp[col]
+        conflicted = {c.field for c in result.conflicts}
+        plan.settled.extend((cid, f) for f in sorted(open_fields - conflicted))
+        row = {"id": cid, **result.to_local, **self._sync_columns(remote)}
+        if result.conflicts:
+            row["qb_status"] = "conflict"
+            row["qb_error"] = ctx.conflict_text({**local, **result.to_local}, result.conflicts)
+            plan.conflicts.extend((cid, remote["qb_id"], c) for c in result.conflicts)
+            ctx.counts.conflicts += 1
+            ctx.recorder.warn(row["qb_error"])
+        plan.updates.append(row)
+        plan.snapshots.append((cid, remote["qb_id"], remote["qb_sync_token"], snapshot))
+        self._count_merge(local, remote, result, linking)
+
+    def _count_merge(
+        self, local: dict[str, Any], remote: dict[str, Any], result: MergeResult, linking: bool
+    ) -> None:
+        ctx = self.ctx
+        who = ctx.who({**local, **result.to_local})
+        if linking:
+            ctx.counts.linked += 1
+            ctx.recorder.said("linked", f"{who}: linked to QuickBooks Id {remote['qb_id']} (same name)")
+        elif result.to_local:
+            ctx.counts.updated += 1
+            fields = ", ".join(sorted(result.to_local))
+            ctx.recorder.said("updated", f"{who}: updated from QuickBooks ({fields})")
+        elif not result.to_remote and not result.conflicts:
+            ctx.counts.unchanged += 1
+
+    # --- writes --------------------------------------------------------------------------------
+
+    def _write(self, conn: sa.Connection, plan: PagePlan) -> None:
+        ctx = self.ctx
+        entity = ctx.mapping.entity
+        new_ids = store.insert_rows(conn, ctx.table, plan.inserts) if plan.inserts else {}
+        store.update_rows(conn, ctx.table, plan.updates)
+        if ctx.two_way:
+            for row in plan.inserts:
+                cid = new_ids.get(str(row["qb_id"]))
+                if cid is not None:
+                    snap = comparable(ctx.mapping, row)
+                    plan.snapshots.append((cid, row["qb_id"], row["qb_sync_token"], snap))
+            store.save_snapshots(conn, entity, plan.snapshots, ctx.now)
+            store.save_conflicts(conn, entity, plan.conflicts, ctx.now)
+            store.resolve_conflicts(conn, entity, plan.settled, ctx.now)

@@ -1,0 +1,291 @@
+"""Pushing CMMS creates and edits of two-way entities to QuickBooks (design decision 6).
+
+Creates: rows without ``qb_id`` are validated before anything is sent, looked up in QuickBooks by
+natural key (a few ``IN (...)`` queries, not one per row) so an existing record is linked instead
+of duplicated, then created in batches of ≤ 30, each item with a deterministic id derived from
+(realm, entity, CMMS id, revision = hash of the payload) and correlated by ``bId``.
+
+Updates: rows whose comparable values differ from the last agreed snapshot are sent as sparse
+updates of exactly those fields with the current SyncToken. A 5010 (stale SyncToken) re-reads the
+object, merges it like a pull and retries once.
+
+Every record ends with ``qb_id``, ``qb_sync_token``, ``qb_status``, ``qb_error``, ``qb_synced_at``
+and ``qb_last_updated_at`` set, and its snapshot updated, in one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from qbo_sync.mapping import RecordError, comparable, qbo_to_row, row_to_qbo, validate_for_push
+from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
+from qbo_sync.qbo.errors import QBOError, RecordRejected, StaleObject
+from qbo_sync.qbo.paging import quote
+from qbo_sync.sync import messages, store
+from qbo_sync.sync.context import SyncContext
+from qbo_sync.sync.load import PullLoader
+
+LOOKUP_CHUNK = 30
+
+
+@dataclass
+class Outgoing:
+    """One record on its way to QuickBooks."""
+
+    row: dict[str, Any]
+    body: dict[str, Any]
+    fields: list[str]  # CMMS columns sent (all pushable ones on create)
+    request_id: str
+    bid: str
+
+
+def _revision(body: dict[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _chunks(items: list[Outgoing], size: int = MAX_BATCH_ITEMS) -> Iterator[list[Outgoing]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Pusher:
+    """The push half of one two-way entity run."""
+
+    def __init__(self, ctx: SyncContext, loader: PullLoader, *, pulled_everything: bool) -> None:
+        self.ctx = ctx
+        self.loader = loader
+        self.pulled_everything = pulled_everything
+
+    def run(self) -> None:
+        self.push_creates()
+        self.push_updates()
+
+    # --- shared --------------------------------------------------------------------------------
+
+    def _outgoing(self, row: dict[str, Any], fields: list[str] | None) -> Outgoing | None:
+        """Validate and map one row; a problem fails the record without calling QuickBooks."""
+        ctx = self.ctx
+        problems = validate_for_push(ctx.mapping, row, ctx.accounts)
+        if problems:
+            self._fail(messages.invalid(ctx.mapping, row, problems))
+            return None
+        try:
+            body = row_to_qbo(ctx.mapping, row, ctx.refs, fields=fields)
+        except RecordError as exc:
+            self._fail(messages.unmappable(ctx.mapping, exc, row.get("id"), row.get("qb_id"), push=True))
+            return None
+        sent = (
+            fields if fields is not None else [i.column for i in ctx.mapping.mapped if ctx.mapping.pushes(i)]
+        )
+        rid = request_id_for(ctx.realm_id, ctx.mapping.qbo_entity, row["id"], _revision(body))
+        return Outgoing(row, body, list(sent), rid, rid.replace("-", "")[:10])
+
+    def _fail(self, failure: messages.RecordFailure) -> None:
+        self.ctx.counts.failed += 1
+        self.ctx.recorder.fail_record(failure)
+
+    def _batch(self, operation: str, items: list[Outgoing]) -> dict[str, Any]:
+        ctx = self.ctx
+        batch = [BatchItem(o.bid, operation, ctx.mapping.qbo_entity, o.body) for o in items]
+        rid = request_id_for(
+            ctx.realm_id, ctx.mapping.qbo_entity, operation, "|".join(o.request_id for o in items)
+        )
+        return ctx.client.batch(batch, request_id=rid)
+
+    def _flush_failures(self) -> None:
+        with self.ctx.engine.begin() as conn:
+            self.ctx.recorder.flush(conn, self.ctx.table, self.ctx.now)
+
+    # --- creates -------------------------------------------------------------------------------
+
+    def push_creates(self) -> None:
+        ctx = self.ctx
+        with ctx.engine.connect() as conn:
+            rows = [
+                r for r in store.unlinked_rows(conn, ctx.table) if int(r["id"]) not in ctx.linked_in_memory
+            ]
+        ready = [o for o in (self._outgoing(r, None) for r in rows) if o is not None]
+        if ready and not self.pulled_everything:
+            self._link_existing(ready)
+            ready = [o for o in ready if int(o.row["id"]) not in ctx.linked_in_memory]
+        if ctx.dry_run:
+            for o in ready:
+                ctx.counts.created += 1
+                ctx.recorder.said("created in QuickBooks", f"{ctx.who(o.row)}: create in QuickBooks")
+        else:
+            for chunk in _chunks(ready):
+                self._create_batch(chunk)
+        self._flush_failures()
+
+    def _link_existing(self, ready: list[Outgoing]) -> None:
+        """Look the new records up in QuickBooks by natural key and link what already exists."""
+        ctx = self.ctx
+        parts = [p for p in ctx.mapping.natural_key if not p.optional]
+        if not parts:
+            return
+        part = parts[0]
+        values = sorted({str(o.row[part.cmms]).strip() for o in ready if o.row.get(part.cmms)})
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = values[start : start + LOOKUP_CHUNK]
+            where = f"{part.qbo} IN ({', '.join(quote(v) for v in chunk)})"
+            for page in ctx.client.iter_pages(ctx.mapping.qbo_entity, where, include_inactive=True):
+                found.extend(page)
+        if found:
+            self.loader.load_page(found)
+
+    def _create_batch(self, items: list[Outgoing]) -> None:
+        outcomes = self._batch("create", items)
+        done: list[tuple[Outgoing, dict[str, Any]]] = []
+        for o in items:
+            outcome = outcomes[o.bid]
+            if outcome.ok and outcome.object is not None:
+                done.append((o, outcome.object))
+                self.ctx.counts.created += 1
+                self.ctx.recorder.said(
+                    "created in QuickBooks",
+                    f"{self.ctx.who(o.row)}: created in QuickBooks (Id {outcome.object.get('Id')})",
+                )
+            else:
+                self._fail(
+                    messages.rejected(
+                        self.ctx.mapping, o.row, outcome.error or QBOError("no answer"), "create"
+                    )
+                )
+        self._record_success(done, {})
+
+    # --- updates -------------------------------------------------------------------------------
+
+    def push_updates(self) -> None:
+        ctx = self.ctx
+        entity = ctx.mapping.entity
+        with ctx.engine.connect() as conn:
+            rows = store.linked_rows(conn, ctx.table)
+            snaps = store.snapshots(conn, entity)
+            open_ = store.open_conflicts(conn, entity)
+        ready: list[Outgoing] = []
+        for row in rows:
+            snap = snaps.get(int(row["id"]))
+            if snap is None:
+                continue
+            fields = ctx.local_edits(row, snap, open_.get(int(row["id"]), set()))
+            if fields:
+                out = self._outgoing(row, fields)
+                if out is not None:
+                    ready.append(out)
+        if ctx.dry_run:
+            for o in ready:
+                ctx.counts.updated += 1
+                ctx.recorder.said(
+                    "updated in QuickBooks", f"{ctx.who(o.row)}: update {', '.join(o.fields)} in QuickBooks"
+                )
+        else:
+            for chunk in _chunks(ready):
+                self._update_batch(chunk, snaps, open_)
+        self._flush_failures()
+
+    def _update_batch(
+        self, items: list[Outgoing], snaps: dict[int, dict], open_: dict[int, set[str]]
+    ) -> None:
+        outcomes = self._batch("update", items)
+        done: list[tuple[Outgoing, dict[str, Any]]] = []
+        for o in items:
+            outcome = outcomes[o.bid]
+            if outcome.ok and outcome.object is not None:
+                done.append((o, outcome.object))
+                self._said_updated(o)
+            elif isinstance(outcome.error, StaleObject):
+                self._retry_stale(o)
+            else:
+                self._fail(
+                    messages.rejected(
+                        self.ctx.mapping, o.row, outcome.error or QBOError("no answer"), "update"
+                    )
+                )
+        self._record_success(done, snaps, open_)
+
+    def _said_updated(self, o: Outgoing) -> None:
+        self.ctx.counts.updated += 1
+        self.ctx.recorder.said(
+            "updated in QuickBooks", f"{self.ctx.who(o.row)}: {', '.join(o.fields)} sent to QuickBooks"
+        )
+
+    def _retry_stale(self, o: Outgoing) -> None:
+        """5010: re-read the object, merge it like a pull, and send what is still ours once more."""
+        ctx = self.ctx
+        qb_id = str(o.row["qb_id"])
+        self.loader.load_page([ctx.client.get(ctx.mapping.qbo_entity, qb_id)])
+        with ctx.engine.connect() as conn:
+            row = store.rows_by_id(conn, ctx.table, [int(o.row["id"])])[int(o.row["id"])]
+            snaps = store.snapshots(conn, ctx.mapping.entity, [int(row["id"])])
+            open_ = store.open_conflicts(conn, ctx.mapping.entity, [int(row["id"])])
+        fields = ctx.local_edits(row, snaps.get(int(row["id"]), {}), open_.get(int(row["id"]), set()))
+        retry = self._outgoing(row, fields) if fields else None
+        if retry is None:
+            return
+        try:
+            obj = ctx.client.update(ctx.mapping.qbo_entity, retry.body, sparse=True)
+        except RecordRejected as exc:
+            self._fail(messages.rejected(ctx.mapping, row, exc, "update"))
+            return
+        self._said_updated(retry)
+        self._record_success([(retry, obj)], snaps, open_)
+
+    # --- recording success ---------------------------------------------------------------------
+
+    def _record_success(
+        self,
+        done: list[tuple[Outgoing, dict[str, Any]]],
+        snaps: dict[int, dict],
+        open_: dict[int, set[str]] | None = None,
+    ) -> None:
+        ctx = self.ctx
+        updates, snapshots = [], []
+        for o, obj in done:
+            cid = int(o.row["id"])
+            still_open = (open_ or {}).get(cid, set())
+            update, snap = self._agreed(o, obj, snaps.get(cid, {}), still_open)
+            updates.append(update)
+            snapshots.append((cid, update["qb_id"], update["qb_sync_token"], snap))
+        with ctx.engine.begin() as conn:
+            store.update_rows(conn, ctx.table, updates)
+            store.save_snapshots(conn, ctx.mapping.entity, snapshots, ctx.now)
+            ctx.recorder.flush(conn, ctx.table, ctx.now)
+
+    def _agreed(
+        self, o: Outgoing, obj: dict[str, Any], old: dict[str, Any], still_open: set[str]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The row's sync columns after a successful write, and the new agreed snapshot."""
+        ctx = self.ctx
+        m = ctx.mapping
+        try:
+            remote = qbo_to_row(m, obj, ctx.refs)
+        except RecordError:
+            remote = {}
+        update: dict[str, Any] = {
+            "id": int(o.row["id"]),
+            "qb_id": str(obj.get("Id")),
+            "qb_sync_token": str(obj.get("SyncToken")),
+            "qb_last_updated_at": remote.get("qb_last_updated_at") or o.row.get("qb_last_updated_at"),
+            "qb_synced_at": ctx.now,
+            "qb_status": "conflict" if still_open else "synced",
+            "qb_error": o.row.get("qb_error") if still_open else None,
+        }
+        local_cmp = comparable(m, o.row)
+        remote_cmp = comparable(m, remote)
+        snap = dict(old)
+        for item in m.mapped:
+            col = item.column
+            if m.pushes(item) and not item.create_only:
+                if col in o.fields or (col not in snap and col not in still_open):
+                    snap[col] = local_cmp.get(col)
+            elif col in remote and m.pulls(item):
+                snap[col] = remote_cmp.get(col)
+                if remote_cmp.get(col) != local_cmp.get(col):
+                    update[col] = remote[col]
+        return update, snap

@@ -1,0 +1,133 @@
+"""Recording what a run did: the ``sync_runs`` row, per-record errors and per-record log lines.
+
+Per-record problems go to ``sync_record_errors`` (which record, what QuickBooks said, what to do)
+and onto the record itself (``qb_status='error'``, ``qb_error``), so the CMMS screens show them.
+In a dry run the CMMS rows are left alone; the run and its errors are still recorded (they are the
+integration's own tables) so the dry-run report can be read afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from qbo_sync.db import schema
+from qbo_sync.sync.counts import SyncCounts
+
+log = logging.getLogger("qbo_sync.sync")
+
+LOG_FIRST = 25  # per-record success lines logged per action; the rest are summarised
+
+
+@dataclass(frozen=True)
+class RecordFailure:
+    """One record that could not be synced, in words a bookkeeper understands."""
+
+    message: str
+    code: str
+    cmms_id: int | None = None
+    qb_id: str | None = None
+    detail: str | None = None
+    intuit_tid: str | None = None
+
+
+def _status_values() -> tuple[str, ...]:
+    for constraint in schema.sync_runs.constraints:
+        if isinstance(constraint, sa.CheckConstraint) and "status" in str(constraint.sqltext):
+            return tuple(v for v in ("partial",) if f"'{v}'" in str(constraint.sqltext))
+    return ()
+
+
+# ``partial`` (some records failed) when the schema knows it; else ``success`` with a message.
+PARTIAL = "partial" if "partial" in _status_values() else "success"
+
+
+class RunRecorder:
+    """The ``sync_runs`` row of one entity run, its record errors, and the per-record log."""
+
+    def __init__(self, engine: sa.Engine, entity: str, direction: str, run_key: str, dry_run: bool) -> None:
+        self.engine = engine
+        self.entity = entity
+        self.direction = direction
+        self.run_key = run_key
+        self.dry_run = dry_run
+        self.run_id: int | None = None
+        self._pending: list[RecordFailure] = []
+        self._logged: dict[str, int] = {}
+
+    def start(self, started_at: datetime) -> int:
+        t = schema.sync_runs
+        values = {
+            "run_key": self.run_key,
+            "entity": self.entity,
+            "direction": self.direction,
+            "started_at": started_at,
+            "status": "running",
+            "dry_run": self.dry_run,
+        }
+        with self.engine.begin() as conn:
+            self.run_id = int(conn.execute(sa.insert(t).values(values).returning(t.c.id)).scalar_one())
+        return self.run_id
+
+    def fail_record(self, failure: RecordFailure) -> None:
+        """Queue one record failure (written by :meth:`flush`) and log it."""
+        self._pending.append(failure)
+        log.warning("%s%s", "[dry run] " if self.dry_run else "", failure.message)
+
+    def flush(self, conn: sa.Connection, table: sa.Table, now: datetime) -> None:
+        """Write queued failures: ``sync_record_errors`` rows, and the records' status."""
+        if not self._pending:
+            return
+        failures, self._pending = self._pending, []
+        conn.execute(
+            sa.insert(schema.sync_record_errors),
+            [
+                {
+                    "run_id": self.run_id,
+                    "entity": self.entity,
+                    "cmms_id": f.cmms_id,
+                    "qb_id": f.qb_id,
+                    "code": f.code,
+                    "message": f.message,
+                    "detail": f.detail,
+                    "intuit_tid": f.intuit_tid,
+                    "created_at": now,
+                }
+                for f in failures
+            ],
+        )
+        marked = [f for f in failures if f.cmms_id is not None]
+        if marked and not self.dry_run:
+            stmt = (
+                sa.update(table)
+                .where(table.c.id == sa.bindparam("b_id"))
+                .values(qb_status="error", qb_error=sa.bindparam("b_error"))
+            )
+            conn.execute(stmt, [{"b_id": f.cmms_id, "b_error": f.message} for f in marked])
+
+    def warn(self, text: str) -> None:
+        """Log a per-record problem that is not a failure (e.g. a conflict waiting for a person)."""
+        log.warning("%s%s", "[dry run] " if self.dry_run else "", text)
+
+    def said(self, action: str, text: str) -> None:
+        """Log what happened to one record (the first few per action; the rest are counted)."""
+        seen = self._logged.get(action, 0) + 1
+        self._logged[action] = seen
+        if seen <= LOG_FIRST:
+            log.info("%s%s", "[dry run] would have: " if self.dry_run else "", text)
+
+    def log_overflow(self) -> None:
+        for action, seen in sorted(self._logged.items()):
+            if seen > LOG_FIRST:
+                log.info("%s: ... and %d more record(s) %s", self.entity, seen - LOG_FIRST, action)
+
+    def finish(self, status: str, counts: SyncCounts, finished_at: datetime, message: str | None) -> None:
+        t = schema.sync_runs
+        values: dict[str, Any] = {"status": status, "finished_at": finished_at, "message": message}
+        values.update(counts.as_dict())
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(t).where(t.c.id == self.run_id).values(values))

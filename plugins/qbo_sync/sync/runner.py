@@ -1,0 +1,130 @@
+"""One entity run: extract → map → validate → load → record (design decisions 5-7, 10, 11).
+
+:class:`EntitySync` runs any mapping. Pull (direction ``pull``/``both``): read QuickBooks (in full,
+by CDC or by ``LastUpdatedTime`` query, see :mod:`.extract`) and load page by page (:mod:`.load`);
+the watermark moves only after every page committed. Push (direction ``both``/``push``): create and
+update in QuickBooks what changed in the CMMS (:mod:`.push`).
+
+One bad record never stops the rest: per-record problems are counted, logged and written to
+``sync_record_errors``. Only transport-level failures (auth, fatal, retries exhausted) fail the run,
+after recording what was done. A dry run reads both sides and reports what would be created,
+updated or linked, and writes nothing to the CMMS tables or QuickBooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from qbo_sync.mapping import Mapping
+from qbo_sync.qbo.client import QBOClient
+from qbo_sync.sync import store
+from qbo_sync.sync.context import SyncContext
+from qbo_sync.sync.counts import SyncCounts
+from qbo_sync.sync.extract import Extract, plan_mode
+from qbo_sync.sync.load import PullLoader
+from qbo_sync.sync.push import Pusher
+from qbo_sync.sync.record import PARTIAL, RunRecorder
+from qbo_sync.sync.refs import RefMaps, load_accounts, referenced_tables
+
+log = logging.getLogger("qbo_sync.sync")
+
+
+class EntitySync:
+    """Sync one mapped entity between the CMMS database and one QuickBooks company."""
+
+    def __init__(
+        self,
+        mapping: Mapping,
+        client: QBOClient,
+        engine: sa.Engine,
+        *,
+        realm_id: str,
+        run_key: str,
+        dry_run: bool = False,
+        full_refresh: bool = False,
+        now: datetime | None = None,
+    ) -> None:
+        self.mapping = mapping
+        self.client = client
+        self.engine = engine
+        self.realm_id = str(realm_id)
+        self.run_key = run_key
+        self.dry_run = dry_run
+        self.full_refresh = full_refresh
+        self.now = now or datetime.now(UTC)
+        self.recorder = RunRecorder(engine, mapping.entity, mapping.direction, run_key, dry_run)
+
+    def __repr__(self) -> str:
+        return f"EntitySync({self.mapping.entity!r}, realm_id={self.realm_id!r}, dry_run={self.dry_run})"
+
+    def run(self) -> SyncCounts:
+        """Sync the entity and return its counts (also stored in ``sync_runs``)."""
+        self.recorder.start(self.now)
+        ctx = self._context()
+        try:
+            pulled_everything = self._pull(ctx) if self.mapping.direction != "push" else False
+            if self.mapping.direction != "pull":
+                Pusher(ctx, self._loader, pulled_everything=pulled_everything).run()
+        except Exception as exc:
+            self._finish(ctx, "failed", f"stopped: {exc}")
+            log.error("%s: sync stopped (%s); %s", self.mapping.entity, exc, ctx.counts.summary())
+            raise
+        status = PARTIAL if ctx.counts.failed else "success"
+        message = (
+            f"{ctx.counts.failed} record(s) failed; see sync_record_errors" if ctx.counts.failed else None
+        )
+        self._finish(ctx, status, message)
+        return ctx.counts
+
+    def _context(self) -> SyncContext:
+        with self.engine.connect() as conn:
+            refs = RefMaps.load(conn, referenced_tables(self.mapping))
+            accounts = load_accounts(conn, self.mapping)
+        ctx = SyncContext(
+            mapping=self.mapping,
+            client=self.client,
+            engine=self.engine,
+            realm_id=self.realm_id,
+            recorder=self.recorder,
+            refs=refs,
+            accounts=accounts,
+            now=self.now,
+            dry_run=self.dry_run,
+        )
+        self._loader = PullLoader(ctx)
+        return ctx
+
+    def _pull(self, ctx: SyncContext) -> bool:
+        """Read and load what changed in QuickBooks; True when every object was read."""
+        entity = self.mapping.entity
+        with self.engine.connect() as conn:
+            mark = store.watermark(conn, self.realm_id, entity)
+        mode = plan_mode(self.mapping, mark, self.full_refresh, self.now)
+        extract = Extract(self.mapping, self.client, mark, mode)
+        log.info("%s: reading QuickBooks %s (%s)", entity, self.mapping.qbo_entity, _describe(mode, mark))
+        for page in extract.pages():
+            self._loader.load_page(page)
+        new_mark = extract.next_watermark(self._loader.oldest_failed)
+        if not self.dry_run and new_mark is not None and new_mark != mark:
+            with self.engine.begin() as conn:
+                store.save_watermark(conn, self.realm_id, entity, new_mark, extract.mode, self.now)
+        return mode == "full"
+
+    def _finish(self, ctx: SyncContext, status: str, message: str | None) -> None:
+        self.recorder.log_overflow()
+        self.recorder.finish(status, ctx.counts, datetime.now(UTC), message)
+        prefix = "[dry run] " if self.dry_run else ""
+        line = f"{prefix}{self.mapping.entity}: {ctx.counts.summary()}"
+        if ctx.counts.failed:
+            log.warning("%s. Failed records are listed in sync_record_errors with the reason.", line)
+        else:
+            log.info("%s", line)
+
+
+def _describe(mode: str, mark: datetime | None) -> str:
+    if mode == "full":
+        return "every record, inactive ones too"
+    return f"changes since {mark.isoformat() if mark else '-'} by {'CDC' if mode == 'cdc' else 'query'}"

@@ -1,0 +1,216 @@
+"""CMMS-side reads and writes of the engine, set-based (a few statements per page).
+
+Rows are read as plain dicts. Writes go through :mod:`qbo_sync.db.upsert`, which never rewrites a
+row whose values are already there (so ``updated_at`` only moves on a real change).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from qbo_sync.db import schema
+from qbo_sync.db.upsert import bulk_update, bulk_upsert
+from qbo_sync.mapping import Conflict
+
+CHUNK = 1000
+
+
+def _chunks(values: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def rows_by_qb_id(conn: sa.Connection, table: sa.Table, qb_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(qb_ids))):
+        for row in conn.execute(sa.select(table).where(table.c.qb_id.in_(chunk))):
+            out[str(row.qb_id)] = dict(row._mapping)
+    return out
+
+
+def rows_by_id(conn: sa.Connection, table: sa.Table, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for row in conn.execute(sa.select(table).where(table.c.id.in_(chunk))):
+            out[int(row.id)] = dict(row._mapping)
+    return out
+
+
+def unlinked_rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
+    stmt = sa.select(table).where(table.c.qb_id.is_(None)).order_by(table.c.id)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def linked_rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
+    stmt = sa.select(table).where(table.c.qb_id.is_not(None)).order_by(table.c.id)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new linked rows; returns ``{qb_id: id}``."""
+    done = bulk_upsert(conn, table, rows, key_cols=["qb_id"], update_cols=[], returning=["id", "qb_id"])
+    return {str(r["qb_id"]): int(r["id"]) for r in done}
+
+
+def update_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Update rows by ``id`` (each row carries ``id`` and only the columns to set)."""
+    if rows:
+        bulk_update(conn, table, rows, "id")
+
+
+# --- snapshots ----------------------------------------------------------------------------------
+
+
+def snapshots(
+    conn: sa.Connection, entity: str, ids: Iterable[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    t = schema.sync_snapshots
+    base = sa.select(t.c.cmms_id, t.c.snapshot).where(t.c.entity == entity)
+    out: dict[int, dict[str, Any]] = {}
+    if ids is None:
+        chunks: Iterable[Any] = [None]
+    else:
+        chunks = _chunks(sorted(set(ids)))
+    for chunk in chunks:
+        stmt = base if chunk is None else base.where(t.c.cmms_id.in_(chunk))
+        for row in conn.execute(stmt):
+            snap = row.snapshot
+            out[int(row.cmms_id)] = json.loads(snap) if isinstance(snap, str) else dict(snap)
+    return out
+
+
+def save_snapshots(
+    conn: sa.Connection, entity: str, items: list[tuple[int, str | None, str | None, dict]], now: datetime
+) -> None:
+    """Upsert ``(cmms_id, qb_id, qb_sync_token, snapshot)`` of the records that now agree."""
+    if not items:
+        return
+    rows = [
+        {
+            "entity": entity,
+            "cmms_id": cid,
+            "qb_id": qb,
+            "qb_sync_token": tok,
+            "snapshot": snap,
+            "updated_at": now,
+        }
+        for cid, qb, tok, snap in items
+    ]
+    bulk_upsert(
+        conn,
+        schema.sync_snapshots,
+        rows,
+        key_cols=["entity", "cmms_id"],
+        update_cols=["qb_id", "qb_sync_token", "snapshot", "updated_at"],
+    )
+
+
+# --- conflicts ----------------------------------------------------------------------------------
+
+
+def open_conflicts(conn: sa.Connection, entity: str, ids: Iterable[int] | None = None) -> dict[int, set[str]]:
+    t = schema.sync_conflicts
+    stmt = sa.select(t.c.cmms_id, t.c.field).where(t.c.entity == entity, t.c.status == "open")
+    out: dict[int, set[str]] = {}
+    chunks: Iterable[Any] = [None] if ids is None else _chunks(sorted(set(ids)))
+    for chunk in chunks:
+        query = stmt if chunk is None else stmt.where(t.c.cmms_id.in_(chunk))
+        for row in conn.execute(query):
+            out.setdefault(int(row.cmms_id), set()).add(row.field)
+    return out
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def save_conflicts(
+    conn: sa.Connection, entity: str, items: list[tuple[int, str | None, Conflict]], now: datetime
+) -> None:
+    """Open a conflict per (record, field), or refresh the values of the one already open."""
+    if not items:
+        return
+    t = schema.sync_conflicts
+    existing = open_conflicts(conn, entity, [cid for cid, _, _ in items])
+    fresh, refresh = [], []
+    for cid, qb_id, c in items:
+        values = {"base_value": _text(c.base), "cmms_value": _text(c.local), "qbo_value": _text(c.remote)}
+        if c.field in existing.get(cid, set()):
+            refresh.append({"b_cid": cid, "b_field": c.field, **{f"b_{k}": v for k, v in values.items()}})
+        else:
+            fresh.append(
+                {
+                    "entity": entity,
+                    "cmms_id": cid,
+                    "qb_id": qb_id,
+                    "field": c.field,
+                    "created_at": now,
+                    **values,
+                }
+            )
+    if fresh:
+        conn.execute(sa.insert(t), fresh)
+    if refresh:
+        stmt = (
+            sa.update(t)
+            .where(t.c.entity == entity, t.c.status == "open")
+            .where(t.c.cmms_id == sa.bindparam("b_cid"), t.c.field == sa.bindparam("b_field"))
+            .values(
+                base_value=sa.bindparam("b_base_value"),
+                cmms_value=sa.bindparam("b_cmms_value"),
+                qbo_value=sa.bindparam("b_qbo_value"),
+            )
+        )
+        conn.execute(stmt, refresh)
+
+
+def resolve_conflicts(
+    conn: sa.Connection, entity: str, settled: list[tuple[int, str]], now: datetime
+) -> None:
+    """Close open conflicts whose field now has the same value on both sides."""
+    if not settled:
+        return
+    t = schema.sync_conflicts
+    stmt = (
+        sa.update(t)
+        .where(t.c.entity == entity, t.c.status == "open")
+        .where(t.c.cmms_id == sa.bindparam("b_cid"), t.c.field == sa.bindparam("b_field"))
+        .values(status="resolved_cmms", resolved_at=now)
+    )
+    conn.execute(stmt, [{"b_cid": cid, "b_field": f} for cid, f in settled])
+
+
+# --- watermarks ---------------------------------------------------------------------------------
+
+
+def watermark(conn: sa.Connection, realm_id: str, entity: str) -> datetime | None:
+    t = schema.sync_watermarks
+    stmt = sa.select(t.c.watermark).where(
+        t.c.realm_id == realm_id, t.c.entity == entity, t.c.direction == "pull"
+    )
+    return conn.execute(stmt).scalar_one_or_none()
+
+
+def save_watermark(
+    conn: sa.Connection, realm_id: str, entity: str, value: datetime, mode: str, now: datetime
+) -> None:
+    row = {
+        "realm_id": realm_id,
+        "entity": entity,
+        "direction": "pull",
+        "watermark": value,
+        "mode": mode,
+        "updated_at": now,
+    }
+    bulk_upsert(
+        conn,
+        schema.sync_watermarks,
+        [row],
+        key_cols=["realm_id", "entity", "direction"],
+        update_cols=["watermark", "mode", "updated_at"],
+    )
