@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+
 from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.oauth import OAuthClient, TokenSet, endpoints_for
@@ -92,6 +93,7 @@ def make_rig(sandbox: object, **transport_kw: object) -> Rig:
 def token_worker(db_url: str, realm_id: str, base_url: str, barrier: object, results: object) -> None:
     """One OS process: build a TokenManager, wait for the others, take a token, make one API call."""
     import sqlalchemy as sa
+
     from qbo_sync.qbo.tokens import TokenManager
 
     engine = sa.create_engine(db_url)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from client_helpers import Rig, make_rig
+
+from tests.client.client_helpers import Rig, make_rig
 
 
 @pytest.fixture()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 
 import pytest
-from client_helpers import FakeClock
+
 from qbo_sync.qbo import budget as budget_mod
 from qbo_sync.qbo.budget import RequestBudget, budget_for, fraction_from_env
 from qbo_sync.qbo.transport import Transport
+from tests.client.client_helpers import FakeClock
 
 
 def test_sliding_window_blocks_until_the_oldest_request_leaves() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from client_helpers import Rig
+
 from qbo_sync.qbo.client import BatchItem, request_id_for
 from qbo_sync.qbo.errors import DuplicateName, FatalError, RecordRejected, StaleObject
+from tests.client.client_helpers import Rig
 
 
 def test_company_info(rig: Rig, sandbox: object) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from qbo_sync.qbo.errors import (
     AuthError,
     DuplicateName,

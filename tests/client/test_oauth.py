@@ -6,9 +6,10 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-from client_helpers import connect, oauth_for
+
 from qbo_sync.qbo.errors import FatalError, InvalidGrant, OAuthError
 from qbo_sync.qbo.oauth import INTUIT_TOKEN_URL, OAuthClient, endpoints_for
+from tests.client.client_helpers import connect, oauth_for
 
 
 def test_endpoints_for_each_environment(sandbox: object) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from qbo_sync.qbo.client import BatchItem, _check_batch, request_id_for, writable
 from qbo_sync.qbo.errors import FatalError
 from qbo_sync.qbo.paging import format_datetime, iter_pages, page_statement, query_rows, quote

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from client_helpers import Rig, make_rig
+
 from qbo_sync.qbo.client import request_id_for
 from qbo_sync.qbo.errors import AmbiguousOutcome, RetriableError
+from tests.client.client_helpers import Rig, make_rig
 
 
 def test_429_json_and_xml_pause_the_budget_then_succeed(rig: Rig, sandbox: object) -> None:

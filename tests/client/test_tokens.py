@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from client_helpers import connect, oauth_for, token_worker
 from cryptography.fernet import Fernet
+
 from qbo_sync.qbo.crypto import EncryptionKeyMissing, TokenCipher
 from qbo_sync.qbo.errors import InvalidGrant, ReconnectNeeded
 from qbo_sync.qbo.oauth import TokenSet
 from qbo_sync.qbo.tokens import TokenManager, metadata, qbo_tokens, token_status
+from tests.client.client_helpers import connect, oauth_for, token_worker
 
 WORKERS = 10
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from qbo_sync.db.engine import create_engine
 from qbo_sync.db.migrate import upgrade
 

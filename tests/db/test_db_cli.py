@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from qbo_sync.cli import COMMANDS, main
 from qbo_sync.db.engine import create_engine
 from qbo_sync.db.migrate import current_revision, head_revision

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+
 from qbo_sync.db.engine import (
     CMMSConnectionError,
     cmms_url,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+
 from qbo_sync.db import schema
 from qbo_sync.db.engine import create_engine
 from qbo_sync.db.migrate import (

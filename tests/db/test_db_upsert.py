@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+
 from qbo_sync.db import schema
 from qbo_sync.db.upsert import bulk_update, bulk_upsert
 

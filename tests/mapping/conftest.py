@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from qbo_sync.mapping import Mapping, load_mappings
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from qbo_sync.mapping import (
     FieldValueError,
     Mapping,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from qbo_sync.mapping import ENV_VAR, MappingConfigError, default_mappings_dir, load_mapping, load_mappings
 
 SHIPPED = Path(__file__).resolve().parents[2] / "include" / "mappings"

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+
 from qbo_sync.mapping import TRANSFORMS, get_transform
 from qbo_sync.mapping.transforms import SKIP, json_number
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
 import requests
+
 from qbo_sandbox.clock import format_meta
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "qbo-fixtures"

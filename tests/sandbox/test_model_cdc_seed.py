@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+
 from qbo_sandbox.clock import PACIFIC, Clock
 from qbo_sandbox.company import Company
 from qbo_sandbox.faults import QBOFault

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+
 from qbo_sandbox.clock import PACIFIC, Clock
 from qbo_sandbox.company import Company
 from qbo_sandbox.faults import INACTIVE_DETAIL, QBOFault

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+
 from qbo_sandbox import query
 from qbo_sandbox.clock import PACIFIC
 from qbo_sandbox.faults import QBOFault

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+
 from qbo_sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from qbo_sandbox.oauth import OAuthApp, OAuthError, OAuthServer
 

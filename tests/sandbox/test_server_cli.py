@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import requests
+
 from qbo_sandbox import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 

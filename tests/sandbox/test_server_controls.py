@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
+
 from qbo_sandbox.throttle import Limits, Throttle
 
 

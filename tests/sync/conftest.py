@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from qbo_sync.db.engine import create_engine
 from qbo_sync.db.migrate import upgrade
 from qbo_sync.mapping import Mapping, load_mappings
@@ -15,8 +16,7 @@ from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
 from qbo_sync.sync import EntitySync, SyncCounts
-
-ORDER = ("accounts", "tax_codes", "tax_rates", "customers", "items", "vendors")
+from tests.sync.sync_helpers import ORDER
 
 
 @dataclass
@@ -87,25 +87,3 @@ def run_sync(sb: Any, client: QBOClient, engine: sa.Engine, mappings: dict[str, 
         return out
 
     return run
-
-
-def rows(engine: sa.Engine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
-
-
-def scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar()
-
-
-def execute(engine: sa.Engine, sql: str, **params: Any) -> None:
-    with engine.begin() as conn:
-        conn.execute(sa.text(sql), params)
-
-
-def qbo_all(sb: Any, entity: str, where: str = "") -> list[dict[str, Any]]:
-    """Every object of ``entity`` in the sandbox company, inactive ones too."""
-    cond = f"{where} AND Active IN (true, false)" if where else "Active IN (true, false)"
-    answer = sb.company.query(f"SELECT * FROM {entity} WHERE {cond} MAXRESULTS 1000")
-    return next((v for v in answer.values() if isinstance(v, list)), [])

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from conftest import execute, rows, scalar
+
+from tests.sync.sync_helpers import execute, rows, scalar
 
 
 def _edit(sb: Any, qb_id: str, notes: str) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from conftest import ORDER, qbo_all, rows, scalar
+
+from tests.sync.sync_helpers import ORDER, qbo_all, rows, scalar
 
 QBO_ENTITY = {
     "accounts": "Account",

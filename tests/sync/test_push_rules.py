@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import execute, qbo_all, rows, scalar
+
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.errors import RetriableError
 from qbo_sync.sync import EntitySync
+from tests.sync.sync_helpers import execute, qbo_all, rows, scalar
 
 MASTERS = ("accounts", "tax_codes", "tax_rates", "customers", "items", "vendors")
 

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from conftest import execute, qbo_all, rows, scalar
+
+from tests.sync.sync_helpers import execute, qbo_all, rows, scalar
 
 MASTERS = ("accounts", "tax_codes", "tax_rates", "customers", "items", "vendors")
 
