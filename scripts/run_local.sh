@@ -76,7 +76,6 @@ airflow dags reserialize >/dev/null 2>&1 || true
 
 say "Full sync: airflow dags test qbo_full_sync"
 airflow dags test qbo_full_sync >.run/full-sync.log 2>&1 || { tail -40 .run/full-sync.log; exit 1; }
-grep -E "INFO - (accounts|tax_codes|tax_rates|customers|items|vendors):|state=|Marking run" .run/full-sync.log | tail -15 || true
 qbo-sync report
 
 if [ "$SERVE" = 1 ]; then

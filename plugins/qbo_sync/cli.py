@@ -7,6 +7,10 @@ unmigrated database, a database that cannot be reached) print one readable line 
 
     qbo-sync migrate [--url URL]     apply pending migrations to the CMMS database
     qbo-sync check-db [--url URL]    exit 0 when the CMMS database is migrated, else say what to run
+    qbo-sync connect                 OAuth connect flow (auto-approved by the local sandbox server)
+    qbo-sync test-connection         read the company's CompanyInfo through quickbooks_default
+    qbo-sync seed-demo               add the demo CMMS customers and vendors (idempotent)
+    qbo-sync report                  the latest sync run per entity, open conflicts, record errors
 """
 
 from __future__ import annotations
@@ -89,6 +93,65 @@ def run_check_db(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("connect", "connect the QuickBooks company (OAuth); automatic against the local sandbox")
+def run_connect(args: argparse.Namespace) -> int:
+    from qbo_sync.connect_flow import approve_locally, begin_connect, complete_connect
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    hook = QuickBooksHook()
+    s, oauth = hook.settings, hook.get_oauth_client()
+    url = begin_connect(hook.cmms_engine, oauth, s.redirect_uri, realm_hint=s.realm_id)
+    if s.environment != "local":
+        print(f"Open the Airflow UI page /qbo/connect (or this URL) and approve the app:\n{url}")
+        return 0
+    answer = approve_locally(url)
+    result = complete_connect(
+        hook.cmms_engine,
+        oauth,
+        code=answer.get("code"),
+        state=answer.get("state"),
+        realm_id=answer.get("realmId"),
+    )
+    print(f"Connected realm {result.realm_id} ({s.environment}, {s.base_url}); tokens stored encrypted")
+    return 0
+
+
+@command("test-connection", "read CompanyInfo through the quickbooks_default connection")
+def run_test_connection(args: argparse.Namespace) -> int:
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    ok, message = QuickBooksHook().test_connection()
+    print(message)
+    return 0 if ok else 1
+
+
+@command("seed-demo", "add the demo CMMS customers and vendors (idempotent)", add_url_argument)
+def run_seed_demo(args: argparse.Namespace) -> int:
+    from qbo_sync.db.engine import create_engine
+    from qbo_sync.demo import seed_demo
+
+    engine = create_engine(_resolve_url(args))
+    try:
+        inserted = seed_demo(engine, existing_qbo_customer="Mission Logistics Center")
+    finally:
+        engine.dispose()
+    print("demo CMMS rows added: " + ", ".join(f"{k} {v}" for k, v in inserted.items()))
+    return 0
+
+
+@command("report", "the latest sync run per entity, open conflicts and record errors", add_url_argument)
+def run_report(args: argparse.Namespace) -> int:
+    from qbo_sync.db.engine import create_engine
+    from qbo_sync.report import sync_report
+
+    engine = create_engine(_resolve_url(args))
+    try:
+        print(sync_report(engine))
+    finally:
+        engine.dispose()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbo-sync", description="QuickBooks Online ⇄ CMMS sync tools")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -102,10 +165,20 @@ def build_parser() -> argparse.ArgumentParser:
 def _readable_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import OperationalError
 
+    from qbo_sync.connect_flow import ConnectError
     from qbo_sync.db.engine import CMMSConnectionError
     from qbo_sync.db.migrate import DatabaseNotMigrated
+    from qbo_sync.qbo.errors import QBOError
+    from qbo_sync.settings import ConnectionConfigError
 
-    return (CMMSConnectionError, DatabaseNotMigrated, OperationalError)
+    return (
+        CMMSConnectionError,
+        DatabaseNotMigrated,
+        OperationalError,
+        ConnectError,
+        ConnectionConfigError,
+        QBOError,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -64,18 +64,18 @@ VENDORS = [
 
 def seed_demo(engine: sa.Engine, *, existing_qbo_customer: str | None = None) -> dict[str, int]:
     """Insert the demo rows that are not there yet; return how many were inserted per table."""
-    customers = list(CUSTOMERS)
+    from qbo_sync.db.schema import customers, vendors
+
+    wanted = list(CUSTOMERS)
     if existing_qbo_customer:
-        customers.append({"display_name": existing_qbo_customer.upper(), "notes": "typed in the CMMS"})
+        wanted.append({"display_name": existing_qbo_customer.upper(), "notes": "typed in the CMMS"})
     inserted = {"customers": 0, "vendors": 0}
     with engine.begin() as conn:
-        for table, rows in (("customers", customers), ("vendors", VENDORS)):
-            existing = {r[0].casefold() for r in conn.execute(sa.text(f"SELECT display_name FROM {table}"))}
-            for row in rows:
-                if row["display_name"].casefold() in existing:
-                    continue
-                cols = ", ".join(row)
-                params = ", ".join(f":{c}" for c in row)
-                conn.execute(sa.text(f"INSERT INTO {table} ({cols}, active) VALUES ({params}, true)"), row)
-                inserted[table] += 1
+        for table, rows in ((customers, wanted), (vendors, VENDORS)):
+            existing = {name.casefold() for name in conn.execute(sa.select(table.c.display_name)).scalars()}
+            new = [{**row, "active": True} for row in rows if row["display_name"].casefold() not in existing]
+            keys = {k for row in new for k in row}
+            if new:  # one executemany needs the same keys in every row
+                conn.execute(table.insert(), [{k: row.get(k) for k in keys} for row in new])
+            inserted[table.name] = len(new)
     return inserted

@@ -1,0 +1,173 @@
+"""``qbo_full_sync`` end to end with ``dag.test()``: real Airflow, sandbox over HTTP, real PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.dags.conftest import airflow_uri
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+SYNC_TASKS = [
+    "pull_accounts",
+    "pull_tax_codes",
+    "pull_tax_rates",
+    "sync_customers",
+    "sync_items",
+    "sync_vendors",
+]
+ENTITIES = ["accounts", "tax_codes", "tax_rates", "customers", "items", "vendors"]
+
+
+def run_dag(**conf: Any) -> dict[str, str]:
+    """One run of qbo_full_sync; returns {task_id: final state}."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_full_sync")
+    dr = dag.test(run_conf={"entities": ENTITIES, "full_refresh": False, "dry_run": False, **conf})
+    return {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+
+
+def q(engine: sa.Engine, sql: str, **params: Any) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text(sql), params))
+
+
+def qbo(sandbox: Any, statement: str) -> list[dict]:
+    answer = sandbox.company.query(statement)
+    return next((v for v in answer.values() if isinstance(v, list)), [])
+
+
+def test_full_sync_both_ways_then_quiet(sandbox: Any, cmms: sa.Engine) -> None:
+    # 1. fresh CMMS + seeded company: everything arrives with QB ids, in the product's order
+    states = run_dag()
+    assert {t: states[t] for t in ["preflight", *SYNC_TASKS, "transactions"]} == dict.fromkeys(
+        ["preflight", *SYNC_TASKS, "transactions"], "success"
+    )
+    for table, entity in [("accounts", "Account"), ("customers", "Customer"), ("vendors", "Vendor")]:
+        expected = qbo(sandbox, f"SELECT * FROM {entity} WHERE Active IN (true, false) MAXRESULTS 1000")
+        got = q(cmms, f"SELECT qb_id FROM {table} WHERE qb_status = 'synced' AND qb_id IS NOT NULL")
+        assert sorted(r.qb_id for r in got) == sorted(o["Id"] for o in expected), table
+    assert q(cmms, "SELECT count(*) AS n FROM tax_codes WHERE qb_id IS NOT NULL")[0].n >= 2
+    assert q(cmms, "SELECT count(*) AS n FROM items WHERE qb_id IS NOT NULL")[0].n > 0
+    runs = q(cmms, "SELECT entity, status FROM sync_runs ORDER BY id")
+    assert [r.entity for r in runs][:3] == ["accounts", "tax_codes", "tax_rates"] or {
+        r.entity for r in runs[:3]
+    } == {"accounts", "tax_codes", "tax_rates"}
+    assert {r.status for r in runs} == {"success"}
+
+    # 2. CMMS create + edit, QBO edit, and one field edited on both sides
+    customer = q(cmms, "SELECT id, qb_id, display_name FROM customers ORDER BY id LIMIT 1")[0]
+    other = q(cmms, "SELECT id, qb_id FROM customers ORDER BY id LIMIT 1 OFFSET 1")[0]
+    with cmms.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO customers (display_name, email, active) VALUES (:n, :e, true)"),
+            {"n": "Riverside Clinic", "e": "ops@riverside.example"},
+        )
+        conn.execute(
+            sa.text("UPDATE customers SET phone = '(415) 555-0100' WHERE id = :i"), {"i": customer.id}
+        )
+        conn.execute(
+            sa.text("UPDATE customers SET display_name = 'Renamed In CMMS' WHERE id = :i"), {"i": other.id}
+        )
+    qbo_other = sandbox.company.read("Customer", other.qb_id)
+    sandbox.company.update(
+        "Customer",
+        {
+            "Id": other.qb_id,
+            "SyncToken": qbo_other["SyncToken"],
+            "sparse": True,
+            "DisplayName": "Renamed In QBO",
+            "PrimaryEmailAddr": {"Address": "billing@renamed.example"},
+        },
+    )
+    states = run_dag()
+    assert states["sync_customers"] == "success"
+    created = qbo(sandbox, "SELECT * FROM Customer WHERE DisplayName = 'Riverside Clinic'")
+    assert len(created) == 1 and created[0]["PrimaryEmailAddr"]["Address"] == "ops@riverside.example"
+    assert (
+        q(cmms, "SELECT qb_id FROM customers WHERE display_name = 'Riverside Clinic'")[0].qb_id
+        == created[0]["Id"]
+    )
+    assert (
+        sandbox.company.read("Customer", customer.qb_id)["PrimaryPhone"]["FreeFormNumber"] == "(415) 555-0100"
+    )
+    row = q(cmms, "SELECT display_name, email, qb_status, qb_error FROM customers WHERE id = :i", i=other.id)[
+        0
+    ]
+    assert row.email == "billing@renamed.example"  # QBO-only edit flowed into the CMMS
+    assert row.qb_status == "conflict" and "display name" in row.qb_error.lower()
+    conflict = q(
+        cmms, "SELECT field, cmms_value, qbo_value, status FROM sync_conflicts WHERE cmms_id = :i", i=other.id
+    )
+    assert [(c.field, c.status) for c in conflict] == [("display_name", "open")]
+    assert "Renamed In CMMS" in conflict[0].cmms_value and "Renamed In QBO" in conflict[0].qbo_value
+
+    # 3. nothing changed on either side: a run makes no QuickBooks writes
+    sandbox.reset_counters()
+    states = run_dag()
+    assert states["sync_customers"] == "success"
+    counters = sandbox.counters()
+    assert counters.get("write", 0) == 0 and counters.get("batch", 0) == 0
+
+
+def test_switch_off_skips_everything_before_any_quickbooks_call(sandbox: Any, cmms: sa.Engine) -> None:
+    with cmms.begin() as conn:
+        conn.execute(sa.text("UPDATE qb_settings SET enabled = false"))
+    states = run_dag()
+    assert {states[t] for t in ["preflight", *SYNC_TASKS, "transactions"]} == {"skipped"}
+    assert sandbox.counters().get("total", 0) == 0
+    assert q(cmms, "SELECT count(*) AS n FROM sync_runs")[0].n == 0
+
+
+def test_switch_off_reason_is_readable(cmms: sa.Engine) -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from qbo_sync.sync.tasks import preflight
+
+    with cmms.begin() as conn:
+        conn.execute(sa.text("UPDATE qb_settings SET enabled = false"))
+    with pytest.raises(AirflowSkipException, match=r"switched off \(qb_settings.enabled = false"):
+        preflight({"params": {"entities": ENTITIES}})
+
+
+def test_dry_run_writes_nothing(sandbox: Any, cmms: sa.Engine) -> None:
+    states = run_dag(dry_run=True)
+    assert states["sync_customers"] == "success"
+    assert q(cmms, "SELECT count(*) AS n FROM customers")[0].n == 0
+    assert q(cmms, "SELECT count(*) AS n FROM accounts")[0].n == 0
+    assert sandbox.counters().get("write", 0) == 0
+    assert {r.dry_run for r in q(cmms, "SELECT dry_run FROM sync_runs")} == {True}
+
+
+def test_entities_param_limits_the_run(sandbox: Any, cmms: sa.Engine) -> None:
+    states = run_dag(entities=["accounts"])
+    assert states["pull_accounts"] == "success"
+    assert {states[t] for t in SYNC_TASKS if t != "pull_accounts"} == {"skipped"}
+    assert q(cmms, "SELECT count(*) AS n FROM customers")[0].n == 0
+    assert q(cmms, "SELECT count(*) AS n FROM accounts WHERE qb_id IS NOT NULL")[0].n > 0
+
+
+def test_unmigrated_database_refuses_to_run(
+    sandbox: Any, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from qbo_sync.sync.tasks import preflight
+
+    monkeypatch.setenv("AIRFLOW_CONN_CMMS_DB", airflow_uri(pg_url))
+    extra = '"extra": {"environment": "local", "realm_id": "1"}'
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_QUICKBOOKS_DEFAULT",
+        '{"conn_type": "quickbooks", "login": "x", "password": "y", ' + extra + "}",
+    )
+    with pytest.raises(AirflowFailException, match="qbo-sync migrate"):
+        preflight({"params": {"entities": ENTITIES}})
+    states = run_dag()
+    assert states["preflight"] == "failed"
+    assert {states[t] for t in SYNC_TASKS} == {"upstream_failed"}
