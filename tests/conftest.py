@@ -8,15 +8,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "qbo-fixtures"
+REDIRECT = "http://localhost:8080/qbo/oauth/callback"
 PG_ADMIN_URL = os.environ.get("QBO_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 # Airflow for tests: its own home and SQLite metadata database under .airflow-test/, the repo's
@@ -104,3 +107,52 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.fail(f"recorded QBO fixtures not found at {FIXTURES}")
     return FIXTURES
+
+
+def airflow_uri(sqlalchemy_url: str) -> str:
+    """The connection URI form Airflow expects (scheme = conn type)."""
+    return sqlalchemy_url.replace("postgresql+psycopg2://", "postgresql://", 1)
+
+
+@pytest.fixture()
+def cmms_unconnected(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A migrated CMMS database and both connections set (as env vars), with no QuickBooks tokens yet."""
+    from qbo_sync.db.engine import create_engine, dispose_engines
+    from qbo_sync.db.migrate import upgrade
+
+    sandbox.reset()
+    url = create_database("qbo_dag")
+    upgrade(url)
+    engine = create_engine(url)
+    conn = {
+        "conn_type": "quickbooks",
+        "login": "sandbox-demo-client",
+        "password": "sandbox-demo-secret",
+        "host": sandbox.url,
+        "extra": {"environment": "local", "realm_id": sandbox.realm_id, "redirect_uri": REDIRECT},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_QUICKBOOKS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_CMMS_DB", airflow_uri(url))
+    sandbox.reset_counters()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        dispose_engines()
+        drop_database(url)
+
+
+@pytest.fixture()
+def cmms(sandbox: Any, cmms_unconnected: Any) -> Any:
+    """:func:`cmms_unconnected`, connected to the sandbox company through the OAuth flow."""
+    from qbo_sync.connect_flow import approve_locally, begin_connect, complete_connect
+    from qbo_sync.qbo.oauth import OAuthClient, endpoints_for
+
+    engine = cmms_unconnected
+    oauth = OAuthClient.for_endpoints(
+        "sandbox-demo-client", "sandbox-demo-secret", endpoints_for("local", sandbox.url)
+    )
+    answer = approve_locally(begin_connect(engine, oauth, REDIRECT))
+    complete_connect(engine, oauth, code=answer["code"], state=answer["state"], realm_id=answer["realmId"])
+    sandbox.reset_counters()
+    return engine

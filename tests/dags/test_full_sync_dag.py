@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.dags.conftest import airflow_uri
+from tests.conftest import airflow_uri
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 

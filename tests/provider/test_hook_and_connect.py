@@ -1,0 +1,89 @@
+"""QuickBooksHook and the OAuth connect flow (plugin pages) against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from tests.conftest import REDIRECT
+
+
+@pytest.fixture()
+def web_client():
+    from fastapi.testclient import TestClient
+
+    from qbo_sync import web
+
+    # The Airflow API server authorizes these pages (connection edit rights); here we are that user.
+    web.app.dependency_overrides = {dep.dependency: lambda: None for dep in web.app.router.dependencies}
+    yield TestClient(web.app, follow_redirects=False)
+    web.app.dependency_overrides = {}
+
+
+def test_hook_test_connection_names_the_company(sandbox: Any, cmms: sa.Engine) -> None:
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    ok, message = QuickBooksHook().test_connection()
+    assert ok, message
+    company = sandbox.company.company_info()["CompanyName"]
+    assert message == f"Connected to QuickBooks company '{company}' (realm {sandbox.realm_id})"
+    assert sandbox.counters()["read"] == 1
+
+
+def test_test_connection_before_connecting_says_so(sandbox: Any, cmms_unconnected: sa.Engine) -> None:
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    ok, message = QuickBooksHook().test_connection()
+    assert not ok
+    assert message.startswith("QuickBooks connection failed:")
+    assert "connect" in message.lower()
+    assert sandbox.counters().get("read", 0) == 0
+
+
+def test_connect_pages_store_tokens_and_reject_a_replayed_state(
+    sandbox: Any, cmms_unconnected: sa.Engine, web_client
+) -> None:
+    start = web_client.get("/connect")
+    assert start.status_code == 302
+    authorize = start.headers["location"]
+    assert authorize.startswith(sandbox.url) and parse_qs(urlsplit(authorize).query)["redirect_uri"] == [
+        REDIRECT
+    ]
+    approved = requests.get(authorize, allow_redirects=False, timeout=10)
+    callback = urlsplit(approved.headers["Location"])
+    assert f"{callback.scheme}://{callback.netloc}{callback.path}" == REDIRECT
+
+    done = web_client.get("/oauth/callback?" + callback.query)
+    assert done.status_code == 200, done.text
+    assert f"Tokens stored for realm {sandbox.realm_id}" in done.text
+    with cmms_unconnected.connect() as conn:
+        row = conn.execute(sa.text("SELECT status, access_token, refresh_token FROM qbo_tokens")).one()
+    assert row.status == "connected"
+    assert row.access_token and row.access_token.startswith("gAAAA")  # Fernet, not the token itself
+
+    again = web_client.get("/oauth/callback?" + callback.query)
+    assert again.status_code == 400 and "already used" in again.text
+
+    tested = web_client.get("/test")
+    assert tested.status_code == 200 and "Connected to QuickBooks company" in tested.text
+    status = web_client.get("/")
+    assert status.status_code == 200 and sandbox.realm_id in status.text
+    assert "sandbox-demo-secret" not in status.text
+
+
+def test_callback_with_unknown_state_is_refused(
+    sandbox: Any, cmms_unconnected: sa.Engine, web_client
+) -> None:
+    answer = web_client.get(f"/oauth/callback?code=abc&state=forged&realmId={sandbox.realm_id}")
+    assert answer.status_code == 400
+    assert "unknown state" in answer.text
+    assert sandbox.counters().get("token", 0) == 0
+
+
+def test_denied_authorization_is_explained(cmms_unconnected: sa.Engine, web_client) -> None:
+    answer = web_client.get("/oauth/callback?error=access_denied&state=x")
+    assert answer.status_code == 400 and "did not authorize the app (access_denied)" in answer.text
