@@ -48,17 +48,19 @@ def main() -> None:
             f"sandbox: {total} customers, throttling on (500/min, 10 in flight), latency {args.latency_ms} ms"
         )
         heads = ("rows", "requests", "floor", "wall s", "floor s", "rows/s", "peak MiB")
-        print(f"{'way':28} " + " ".join(f"{h:>9}" for h in heads))
-        for label, page_size in (("client, pages of 1000", 1000), ("naive, pages of 100", 100)):
+        print(f"{'way':34} " + " ".join(f"{h:>9}" for h in heads))
+        ways = (("client, pages of 1000", 1000, 2), ("naive, pages of 100, 1 at a time", 100, 0))
+        for label, page_size, ahead in ways:
             before = counters(url)["query"]
             m = measure(
-                lambda ps=page_size: sum(
-                    len(page) for page in client.iter_pages("Customer", page_size=ps, include_inactive=True)
+                lambda ps=page_size, ah=ahead: sum(
+                    len(page)
+                    for page in client.iter_pages("Customer", page_size=ps, include_inactive=True, ahead=ah)
                 )
             )
             made = counters(url)["query"] - before
             print(
-                f"{label:28} {m.result:>9} {made:>9} {floor:>9} {m.seconds:>9.2f} "
+                f"{label:34} {m.result:>9} {made:>9} {floor:>9} {m.seconds:>9.2f} "
                 f"{throttle_floor(made, latency):>9.2f} {m.result / m.seconds:>9.0f} {m.peak_mib:>9.1f}"
             )
 

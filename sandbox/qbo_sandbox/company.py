@@ -1,7 +1,8 @@
 """One realm's books in memory: QBO-shaped objects, QBO's write rules, queries and CDC.
 
 Every public method takes the company lock (an RLock) and returns deep copies, so callers can
-mutate what they get. Objects are stored per entity by Id plus an Id-ordered list for paging.
+mutate what they get. Objects are stored per entity by Id (plus an Id-ordered list); queries page over cached
+orderings and results (:mod:`qbo_sandbox.query_views`).
 Entity rules live in :mod:`qbo_sandbox.entities`; balance side effects in :mod:`qbo_sandbox.model_ledger`.
 
 CDC cap (UNCONFIRMED in QBO whether per entity or per response): at most 1000 objects per response
@@ -27,6 +28,7 @@ from qbo_sandbox.clock import PACIFIC, Clock, format_meta, parse_datetime
 from qbo_sandbox.entities import SPECS, EntitySpec, canonical
 from qbo_sandbox.model_info import build_company_info
 from qbo_sandbox.model_ledger import LedgerMixin
+from qbo_sandbox.query_views import QueryViews
 
 SYSTEM_KEYS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status")
 CDC_MAX_AGE = timedelta(days=30)
@@ -63,6 +65,7 @@ class Company(LedgerMixin):
         self._applied: dict[str, dict[str, Decimal]] = {}
         self._party_txns: dict[tuple[str, str], set[str]] = {}
         self._doc_seq: dict[str, int] = dict.fromkeys(DOC_NUMBERED, 1000)
+        self._views = QueryViews()
         info = build_company_info(realm_id, clock.now())
         self._insert("CompanyInfo", info, clock.now())
 
@@ -174,6 +177,8 @@ class Company(LedgerMixin):
             ids = self._ids[spec.name]
             ids.pop(bisect.bisect_left(ids, _sort_key(obj_id), key=_sort_key))
             self._deleted[spec.name][obj_id] = now
+            self._views.changed(spec.name)
+            self._views.forget(spec.name, obj_id)
             self._ledger_effects(spec.name, old, None, now)
             return {"domain": "QBO", "status": "Deleted", "Id": obj_id}
 
@@ -196,20 +201,40 @@ class Company(LedgerMixin):
 
     def query(self, statement: str) -> dict[str, Any]:
         """Run a QBO query; returns the ``QueryResponse`` content."""
+        with self._lock:
+            parsed, page = self._select(statement)
+            if parsed.count:
+                return {"totalCount": page}
+            if not page:
+                return {}
+            rows = [copy.deepcopy(self._objs[parsed.entity][i]) for i in page]
+            return {parsed.entity: rows, "startPosition": parsed.start_position, "maxResults": len(rows)}
+
+    def query_json(self, statement: str) -> bytes:
+        """:meth:`query`'s answer as compact JSON bytes, built from cached per-object JSON."""
+        with self._lock:
+            parsed, page = self._select(statement)
+            if parsed.count:
+                return b'{"totalCount":%d}' % page
+            if not page:
+                return b"{}"
+            objs = self._objs[parsed.entity]
+            body = b",".join([self._views.json_of(parsed.entity, objs[i]) for i in page])
+        head = b'{"' + parsed.entity.encode() + b'":['
+        return head + body + b'],"startPosition":%d,"maxResults":%d}' % (parsed.start_position, len(page))
+
+    def _select(self, statement: str) -> tuple[qmod.Query, Any]:
+        """The parsed query and its total (COUNT) or the Ids of its page; caller holds the lock."""
         parsed = qmod.parse(statement)
         name = canonical(parsed.entity)
         if name is None:
             raise faults.unknown_entity(parsed.entity)
         parsed.entity = name
-        spec = SPECS[name]
-        with self._lock:
-            rows = (self._objs[name][i] for i in self._ids[name])
-            result = qmod.execute(
-                parsed, rows, default_active_filter=spec.active_filter, now=self.now(), presorted=True
-            )
-            if name in result:
-                result[name] = copy.deepcopy(result[name])
-            return result
+        ids = self._views.matching_ids(parsed, self._objs[name], SPECS[name].active_filter, self.now())
+        if parsed.count:
+            return parsed, len(ids)
+        start = parsed.start_position - 1
+        return parsed, ids[start : start + parsed.max_results]
 
     def cdc(self, entities: list[str], changed_since: datetime) -> list[dict[str, Any]]:
         """``CDCResponse`` content for objects changed at or after ``changed_since``."""
@@ -331,6 +356,7 @@ class Company(LedgerMixin):
                 bisect.insort(ids, obj_id, key=_sort_key)
         self._objs[entity][obj_id] = stored
         self._mtime[entity][obj_id] = mtime
+        self._views.changed(entity)
         self._deleted[entity].pop(obj_id, None)
         self._index_name(SPECS[entity], stored)
         self._note_id(entity, stored)

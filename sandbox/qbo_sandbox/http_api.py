@@ -127,7 +127,9 @@ class DataAPI:
             statement = req.body.decode("utf-8", errors="replace")
         if not statement or not statement.strip():
             raise faults.query_parse_error('Encountered "<EOF>": the query statement is missing')
-        return self.envelope(200, {"QueryResponse": self.server.company.query(statement)})
+        content = self.server.company.query_json(statement)
+        stamp = json.dumps(format_time(self.server.clock.now())).encode()
+        return Response(200, b'{"QueryResponse":' + content + b',"time":' + stamp + b"}")
 
     def cdc(self, req: Request) -> Response:
         params = req.query

@@ -20,6 +20,7 @@ from typing import Any
 from qbo_sandbox.clock import format_meta
 from qbo_sandbox.entities.common import as_json_number
 from qbo_sandbox.entities.journal import payment_applications
+from qbo_sandbox.query_views import QueryViews
 
 
 class LedgerMixin:
@@ -29,6 +30,7 @@ class LedgerMixin:
     _mtime: dict[str, dict[str, datetime]]
     _applied: dict[str, dict[str, Decimal]]
     _party_txns: dict[tuple[str, str], set[str]]
+    _views: QueryViews
 
     def applied_total(self, invoice_id: str, exclude_payment: str | None = None) -> Decimal:
         """Sum applied to an invoice by live payments (optionally ignoring one payment)."""
@@ -44,6 +46,7 @@ class LedgerMixin:
             new["SyncToken"] = str(int(old["SyncToken"]) + 1)
         self._objs[entity][obj_id] = new
         self._mtime[entity][obj_id] = now
+        self._views.changed(entity)
 
     def _index_txn(self, entity: str, old: dict | None, new: dict | None) -> None:
         """Keep the party -> invoices/bills index and the payment application index current."""

@@ -357,7 +357,16 @@ def id_key(row: dict[str, Any]) -> tuple[int, int, str]:
     return (1, int(ident), "") if ident.isdigit() else (0, 0, ident)
 
 
-def _order_key(path: tuple[str, ...]) -> Any:
+def is_current_date(value: Any) -> bool:
+    """True for the parsed ``CURRENT_DATE`` literal."""
+    return value is _CURRENT_DATE
+
+
+def order_key(path: tuple[str, ...]) -> Any:
+    """Sort key for ``ORDERBY path``: Ids numerically, else nulls last, then by value type."""
+    if len(path) == 1 and path[0].lower() == "id":
+        return id_key
+
     def key(row: dict[str, Any]) -> tuple[int, Any]:
         value = resolve(row, path)
         if value is None:
@@ -374,7 +383,7 @@ def _order_key(path: tuple[str, ...]) -> Any:
     return key
 
 
-def _filtered(
+def filtered(
     query: Query, rows: Iterable[dict[str, Any]], active_default: bool, now: datetime
 ) -> Iterator[dict]:
     hide_inactive = active_default and not query.mentions("Active")
@@ -400,12 +409,12 @@ def execute(
     rows unless the WHERE mentions ``Active`` (name-list entities).
     """
     current = now or datetime.now(PACIFIC)
-    found = _filtered(query, rows, default_active_filter, current)
+    found = filtered(query, rows, default_active_filter, current)
     if query.count:
         return {"totalCount": sum(1 for _ in found)}
     start = query.start_position - 1
     if query.order_by is not None:
-        ordered = sorted(found, key=_order_key(query.order_by), reverse=query.descending)
+        ordered = sorted(found, key=order_key(query.order_by), reverse=query.descending)
         page = ordered[start : start + query.max_results]
     elif presorted:
         page = list(islice(found, start, start + query.max_results))

@@ -34,7 +34,7 @@ def test_pages_until_short_page_and_counts_once() -> None:
     assert calls == [1, 11, 21] and len(counts) == 1
 
 
-def test_exact_multiple_ends_on_empty_page_and_single_page_needs_no_count() -> None:
+def test_exact_multiple_stops_at_count_and_single_page_needs_no_count() -> None:
     calls: list[int] = []
 
     def fetch(start: int) -> list[dict]:
@@ -42,10 +42,46 @@ def test_exact_multiple_ends_on_empty_page_and_single_page_needs_no_count() -> N
         return _rows(start, 10) if start <= 20 else []
 
     assert sum(len(p) for p in iter_pages(fetch, lambda: 20, 10)) == 20
-    assert calls == [1, 11, 21]
+    assert calls == [1, 11]  # no trailing empty page once `count` rows are read
     assert list(iter_pages(lambda s: _rows(1, 3), lambda: pytest.fail("count not needed"), 10)) == [
         _rows(1, 3)
     ]
+
+
+def test_rows_added_while_paging_are_still_read() -> None:
+    # the COUNT said 15, but 7 rows were added before the second page: it comes back full, which
+    # the count left no room for, so the loop pages on to a short page
+    calls: list[int] = []
+
+    def fetch(start: int) -> list[dict]:
+        calls.append(start)
+        return _rows(start, max(0, min(10, 22 - start + 1)))
+
+    pages = list(iter_pages(fetch, lambda: 15, 10))
+    assert [len(p) for p in pages] == [10, 10, 2]
+    assert calls == [1, 11, 21]
+
+
+@pytest.mark.parametrize("ahead", [1, 2, 4])
+def test_pages_fetched_ahead_come_in_order_without_extra_requests(ahead: int) -> None:
+    calls: list[int] = []
+
+    def fetch(start: int) -> list[dict]:
+        calls.append(start)
+        return _rows(start, max(0, min(10, 95 - start + 1)))
+
+    pages = list(iter_pages(fetch, lambda: 95, 10, ahead=ahead))
+    assert [p[0]["Id"] for p in pages] == [str(s) for s in range(1, 96, 10)]
+    assert sum(len(p) for p in pages) == 95
+    assert sorted(calls) == list(range(1, 96, 10))  # never past the counted rows
+
+
+def test_pages_fetched_ahead_stop_on_short_page_and_guard_loops() -> None:
+    # rows deleted while paging: page 3 is short; pages fetched ahead past it are never yielded
+    pages = list(iter_pages(lambda s: _rows(s, 10 if s < 21 else 4), lambda: 60, 10, ahead=2))
+    assert [len(p) for p in pages] == [10, 10, 4]
+    with pytest.raises(FatalError, match="paging loop"):
+        list(iter_pages(lambda start: _rows(1, 10), lambda: 1000, 10, ahead=2))
 
 
 def test_loop_guard_repeated_page() -> None:

@@ -173,6 +173,7 @@ def test_large_seed_pages_through_20000_customers() -> None:
     assert co.query("select count(*) from Customer where Active in (true, false)") == {"totalCount": 20000}
     assert co.query("select count(*) from Item") == {"totalCount": 5000}
     seen: list[str] = []
+    keys: list[tuple[str, int]] = []
     start = 1
     while True:
         page = co.query(
@@ -182,6 +183,8 @@ def test_large_seed_pages_through_20000_customers() -> None:
             break
         assert page["startPosition"] == start
         seen.extend(c["Id"] for c in page["Customer"])
+        keys.extend((c["FullyQualifiedName"], int(c["Id"])) for c in page["Customer"])
         start += 1000
     assert len(seen) == 20000 and len(set(seen)) == 20000
-    assert [int(i) for i in seen] == sorted(int(i) for i in seen)
+    # QBO's default order for a name list: by name (case-sensitive), then Id
+    assert keys == sorted(keys)

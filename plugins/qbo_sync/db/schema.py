@@ -71,6 +71,7 @@ from qbo_sync.db.columns import (
     updated_at,
 )
 from qbo_sync.db.schema_sync import (
+    qbo_sync_adopted_objects,
     sync_conflicts,
     sync_record_errors,
     sync_runs,
@@ -350,6 +351,7 @@ qb_settings = Table(
 )
 
 TOKEN_TABLES = ("qbo_tokens", "qbo_oauth_states")
+ADOPTION_TABLES = (qbo_sync_adopted_objects.name,)  # what qbo-sync added to the CMMS tables
 CMMS_TABLES = (
     "accounts",
     "tax_codes",
@@ -376,6 +378,7 @@ SYNCED_TABLES = tuple(name for name in CMMS_TABLES if "qb_status" in metadata.ta
 UPDATED_AT_TABLES = tuple(t.name for t in metadata.sorted_tables if "updated_at" in t.c)
 
 __all__ = [
+    "ADOPTION_TABLES",
     "CMMS_TABLES",
     "QB_STATUSES",
     "SYNCED_TABLES",

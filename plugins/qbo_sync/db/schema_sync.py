@@ -1,5 +1,9 @@
 """The integration's own sync-state tables (migration 0003); see :mod:`qbo_sync.db.schema`.
 
+Also ``qbo_sync_adopted_objects`` (migration 0002): every table, column, constraint, index and
+trigger qbo-sync added to the CMMS database, so a downgrade removes only those and never the
+CMMS application's own.
+
 Import tables from :mod:`qbo_sync.db.schema`, which re-exports these on the same ``metadata``.
 """
 
@@ -37,7 +41,7 @@ sync_runs = Table(
     Column("dry_run", sa.Boolean, nullable=False, server_default=FALSE),
     *(Column(name, sa.Integer, nullable=False, server_default="0") for name in RUN_COUNTS),
     Column("message", sa.Text),
-    one_of("status", ("running", "success", "failed", "skipped")),
+    one_of("status", ("running", "success", "partial", "failed", "skipped")),
     Index(None, "run_key"),
     Index(None, "entity", "started_at"),
 )
@@ -110,4 +114,16 @@ sync_staging = Table(
     created_at(),
     Index(None, "run_id"),
     Index(None, "entity", "status"),
+)
+
+qbo_sync_adopted_objects = Table(
+    "qbo_sync_adopted_objects",
+    metadata,
+    pk(),
+    Column("kind", sa.Text, nullable=False),
+    Column("table_name", sa.Text, nullable=False),
+    Column("object_name", sa.Text, nullable=False),
+    Column("detail", sa.Text, comment="constraint type"),
+    created_at(),
+    one_of("kind", ("table", "column", "constraint", "index", "trigger")),
 )

@@ -25,6 +25,8 @@ from qbo_sync.qbo.paging import iter_pages as _iter_pages
 from qbo_sync.qbo.transport import ParsedResponse, Transport
 
 MAX_BATCH_ITEMS = 30
+# Pages fetched ahead of the one being handled (bounded memory: at most this many pages unread).
+PAGES_AHEAD = 2
 MAX_REQUEST_ID = 50
 MAX_BATCH_REQUEST_ID = 36
 MAX_BID = 10
@@ -141,8 +143,13 @@ class QBOClient:
         page_size: int = 1000,
         order_by: str = "Id",
         include_inactive: bool = False,
+        ahead: int = PAGES_AHEAD,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Every page of ``SELECT * FROM entity`` (see :func:`qbo_sync.qbo.paging.iter_pages`)."""
+        """Every page of ``SELECT * FROM entity`` (see :func:`qbo_sync.qbo.paging.iter_pages`).
+
+        Once the COUNT is known, up to ``ahead`` further pages are fetched concurrently (within the
+        realm's budget) while the caller handles the current one; ``ahead=0`` reads one at a time.
+        """
 
         def fetch(start: int) -> list[dict[str, Any]]:
             stmt = page_statement(entity, where, start, page_size, order_by, include_inactive)
@@ -151,7 +158,7 @@ class QBOClient:
         def total() -> int:
             return self.count(entity, with_active(entity, where, include_inactive))
 
-        return _iter_pages(fetch, total, page_size)
+        return _iter_pages(fetch, total, page_size, ahead)
 
     def query_changed_since(
         self,

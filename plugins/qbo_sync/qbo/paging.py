@@ -4,11 +4,20 @@ QBO pages with ``STARTPOSITION`` (1-based) and ``MAXRESULTS`` (≤ 1000). The lo
 or empty page and guards against loops (a server that keeps answering the same rows): a page whose
 Ids were all seen already, or more pages than ``count / page_size + 2``, raises
 :class:`~qbo_sync.qbo.errors.FatalError`. The count is asked for only once a second page is needed.
+
+It also stops once it has read ``count`` rows, instead of asking for a trailing empty page (one
+request saved per loop). Trade-off: rows added while paging are still read when the pages show
+it (a page holds more rows than the count left room for; paging then goes on to a short or empty
+page), but when the count is a multiple of the page size and rows are added after the COUNT, the
+loop ends on the full last page and those newest rows wait for the next incremental pull (whose
+window starts before this pull began, so nothing is lost for good). Deletions while paging end the
+loop on a short page, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -86,24 +95,78 @@ def iter_pages(
     fetch: Callable[[int], list[dict[str, Any]]],
     total: Callable[[], int],
     page_size: int,
+    ahead: int = 0,
 ) -> Iterator[list[dict[str, Any]]]:
-    """Yield non-empty pages from ``fetch(start_position)``; see the module docstring."""
-    seen: set[str] = set()
-    start, pages, max_pages = 1, 0, None
-    while True:
-        rows = fetch(start)
-        pages += 1
-        if not rows:
-            return
+    """Yield non-empty pages from ``fetch(start_position)``; see the module docstring.
+
+    ``ahead`` > 0 fetches up to that many of the counted pages concurrently while the caller works
+    on the current one (threads; pages are still yielded in order, at most ``ahead`` held unread).
+    """
+    guard = _LoopGuard(page_size)
+    rows = fetch(1)
+    if not rows:
+        return
+    guard.check(rows, 1)
+    yield rows
+    if len(rows) < page_size:
+        return
+    count = total()
+    guard.max_pages = count // page_size + 2
+    read, start, grew = len(rows), 1 + page_size, False
+    with _Pages(fetch, ahead, page_size, last_start=count) as pages:
+        while read < count or grew:
+            if guard.pages >= guard.max_pages:
+                raise FatalError(
+                    f"paging loop: more than {guard.max_pages} pages of {page_size} for this query"
+                )
+            rows = pages.get(start)
+            if not rows:
+                return
+            guard.check(rows, start)
+            read += len(rows)
+            grew = grew or read > count
+            yield rows
+            if len(rows) < page_size:
+                return
+            start += page_size
+
+
+class _LoopGuard:
+    """Raises FatalError on a page whose rows were all read already."""
+
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self.seen: set[str] = set()
+        self.pages = 0
+        self.max_pages = 2**62
+
+    def check(self, rows: list[dict[str, Any]], start: int) -> None:
+        self.pages += 1
         ids = {str(row.get("Id")) for row in rows}
-        if pages > 1 and ids <= seen:
+        if self.pages > 1 and ids <= self.seen:
             raise FatalError(f"paging loop: page at STARTPOSITION {start} repeats rows already read")
-        seen |= ids
-        yield rows
-        if len(rows) < page_size:
-            return
-        if max_pages is None:
-            max_pages = total() // page_size + 2
-        if pages >= max_pages:
-            raise FatalError(f"paging loop: more than {max_pages} pages of {page_size} for this query")
-        start += page_size
+        self.seen |= ids
+
+
+class _Pages:
+    """Pages by start position, fetched up to ``ahead`` pages in advance (never past ``last_start``)."""
+
+    def __init__(self, fetch: Callable[[int], list[dict[str, Any]]], ahead: int, size: int, last_start: int):
+        self.fetch, self.ahead, self.size, self.last_start = fetch, ahead, size, last_start
+        self.pool = ThreadPoolExecutor(ahead + 1, thread_name_prefix="qbo-page") if ahead > 0 else None
+        self.pending: dict[int, Future[list[dict[str, Any]]]] = {}
+
+    def __enter__(self) -> _Pages:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def get(self, start: int) -> list[dict[str, Any]]:
+        if self.pool is None:
+            return self.fetch(start)
+        for nxt in range(start, start + self.size * (self.ahead + 1), self.size):
+            if nxt not in self.pending and (nxt == start or nxt <= self.last_start):
+                self.pending[nxt] = self.pool.submit(self.fetch, nxt)
+        return self.pending.pop(start).result()

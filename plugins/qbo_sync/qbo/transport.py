@@ -25,11 +25,13 @@ Failures are logged with method, path (sensitive query parameters redacted), sta
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -206,10 +208,11 @@ class Transport:
                 )
         except requests.RequestException as exc:
             return _network_error(exc)
-        error = classify(response.status_code, response.headers, response.content)
+        body = _decode(response.content)
+        error = classify(response.status_code, response.headers, body)
         if error is not None:
             return error
-        return _parsed(response)
+        return _parsed(response, body)
 
     def _unless_safe(self, error: QBOError, retry_safe: bool) -> QBOError:
         """A write without requestid that may have executed becomes :class:`AmbiguousOutcome`."""
@@ -260,8 +263,20 @@ def _network_error(exc: requests.RequestException) -> RetriableError:
     return error
 
 
-def _parsed(response: requests.Response) -> ParsedResponse | QBOError:
-    body = parse_body(response.content)
+def _decode(content: bytes) -> dict[str, Any] | str | None:
+    """The body parsed once (JSON object straight from bytes, floats as ``Decimal``; else
+    :func:`parse_body`'s XML/text handling)."""
+    if content[:1] == b"{":
+        try:
+            parsed = json.loads(content, parse_float=Decimal)
+        except ValueError:
+            return parse_body(content)
+        if isinstance(parsed, dict):
+            return parsed
+    return parse_body(content)
+
+
+def _parsed(response: requests.Response, body: dict[str, Any] | str | None) -> ParsedResponse | QBOError:
     tid = intuit_tid_of(response.headers)
     if not isinstance(body, dict) or "_xml" in body or "_list" in body:
         return FatalError(

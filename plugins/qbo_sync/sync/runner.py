@@ -6,9 +6,10 @@ the watermark moves only after every page committed. Push (direction ``both``/``
 update in QuickBooks what changed in the CMMS (:mod:`.push`).
 
 One bad record never stops the rest: per-record problems are counted, logged and written to
-``sync_record_errors``. Only transport-level failures (auth, fatal, retries exhausted) fail the run,
-after recording what was done. A dry run reads both sides and reports what would be created,
-updated or linked, and writes nothing to the CMMS tables or QuickBooks.
+``sync_record_errors``, and the run ends ``partial`` (``success`` when nothing failed). Only
+transport-level failures (auth, fatal, retries exhausted) fail the run, after recording what was
+done. A dry run reads both sides and reports what would be created, updated or linked, and writes
+nothing to the CMMS tables or QuickBooks.
 """
 
 from __future__ import annotations

@@ -97,7 +97,6 @@ def save_snapshots(
             "qb_id": qb,
             "qb_sync_token": tok,
             "snapshot": snap,
-            "updated_at": now,
         }
         for cid, qb, tok, snap in items
     ]
@@ -106,7 +105,7 @@ def save_snapshots(
         schema.sync_snapshots,
         rows,
         key_cols=["entity", "cmms_id"],
-        update_cols=["qb_id", "qb_sync_token", "snapshot", "updated_at"],
+        update_cols=["qb_id", "qb_sync_token", "snapshot"],
     )
 
 
@@ -205,12 +204,11 @@ def save_watermark(
         "direction": "pull",
         "watermark": value,
         "mode": mode,
-        "updated_at": now,
     }
     bulk_upsert(
         conn,
         schema.sync_watermarks,
         [row],
         key_cols=["realm_id", "entity", "direction"],
-        update_cols=["watermark", "mode", "updated_at"],
+        update_cols=["watermark", "mode"],
     )

@@ -76,7 +76,8 @@ def upgrade() -> None:
         sa.Column("unchanged", sa.Integer(), server_default="0", nullable=False),
         sa.Column("message", sa.Text(), nullable=True),
         sa.CheckConstraint(
-            "status IN ('running', 'success', 'failed', 'skipped')", name=op.f("ck_sync_runs_status")
+            "status IN ('running', 'success', 'partial', 'failed', 'skipped')",
+            name=op.f("ck_sync_runs_status"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_runs")),
     )
