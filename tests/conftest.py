@@ -23,15 +23,21 @@ REDIRECT = "http://localhost:8080/qbo/oauth/callback"
 PG_ADMIN_URL = os.environ.get("QBO_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 # Airflow for tests: its own home and SQLite metadata database under .airflow-test/, the repo's
-# dags/ folder, no examples. Set before anything imports airflow.
+# dags/ folder, no examples, a deterministic non-secret Fernet key. Set unconditionally (before
+# anything imports airflow) so a shell that sourced .run/env.sh never points tests at the demo setup.
 _AIRFLOW_HOME = REPO / ".airflow-test"
-os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
-os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}")
-os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
-# Deterministic, non-secret test key for token encryption at rest.
-os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", "Wq0lJ7rBx3n1sB1zq0mC4xZx7cXnJtq5m4VbqQe9W3Y=")
+for _name in [n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW__"))]:
+    del os.environ[_name]
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__CORE__FERNET_KEY": "Wq0lJ7rBx3n1sB1zq0mC4xZx7cXnJtq5m4VbqQe9W3Y=",
+    }
+)
 
 
 def _pg_available() -> str | None:

@@ -42,6 +42,11 @@ def begin_connect(
     """Record a fresh state and return the authorization URL to send the user to."""
     state = secrets.token_urlsafe(24)
     with engine.begin() as conn:
+        # expired or used states are of no further use: keep the table small
+        conn.execute(
+            sa.text("DELETE FROM qbo_oauth_states WHERE created_at < :cutoff OR used_at IS NOT NULL"),
+            {"cutoff": _now() - STATE_TTL},
+        )
         conn.execute(
             sa.text(
                 "INSERT INTO qbo_oauth_states (state, realm_hint, redirect_uri, created_at) "

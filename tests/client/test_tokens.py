@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from qbo_sync.qbo.crypto import EncryptionKeyMissing, TokenCipher
 from qbo_sync.qbo.errors import InvalidGrant, ReconnectNeeded
 from qbo_sync.qbo.oauth import TokenSet
-from qbo_sync.qbo.tokens import TokenManager, metadata, qbo_tokens, token_status
+from qbo_sync.qbo.tokens import TokenManager, qbo_tokens, token_status
 from tests.client.client_helpers import connect, oauth_for, token_worker
 
 WORKERS = 10
@@ -129,8 +129,11 @@ def test_invalid_grant_after_another_worker_rotated_uses_the_newer_token(
 
 
 def test_sqlite_refresh_and_no_plaintext(tmp_path: object, sandbox: object) -> None:
-    engine = sa.create_engine(f"sqlite:///{tmp_path}/tokens.db")
-    metadata.create_all(engine)
+    from qbo_sync.db.engine import create_engine
+    from qbo_sync.db.migrate import upgrade
+
+    upgrade(f"sqlite:///{tmp_path}/tokens.db")
+    engine = create_engine(f"sqlite:///{tmp_path}/tokens.db")
     oauth = oauth_for(sandbox)
     first = connect(sandbox, oauth)
     manager = TokenManager(engine, sandbox.realm_id, oauth)

@@ -87,3 +87,34 @@ def test_callback_with_unknown_state_is_refused(
 def test_denied_authorization_is_explained(cmms_unconnected: sa.Engine, web_client) -> None:
     answer = web_client.get("/oauth/callback?error=access_denied&state=x")
     assert answer.status_code == 400 and "did not authorize the app (access_denied)" in answer.text
+
+
+def test_starting_a_connection_purges_expired_states(cmms_unconnected: sa.Engine) -> None:
+    from qbo_sync.connect_flow import begin_connect
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    with cmms_unconnected.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO qbo_oauth_states (state, redirect_uri, created_at) "
+                "VALUES ('old', :r, now() - interval '1 hour')"
+            ),
+            {"r": REDIRECT},
+        )
+    url = begin_connect(cmms_unconnected, QuickBooksHook().get_oauth_client(), REDIRECT)
+    with cmms_unconnected.connect() as conn:
+        states = [r.state for r in conn.execute(sa.text("SELECT state FROM qbo_oauth_states"))]
+    assert states == [parse_qs(urlsplit(url).query)["state"][0]]
+
+
+def test_pages_refuse_an_anonymous_user(cmms_unconnected: sa.Engine) -> None:
+    """Without the test override, the real Airflow guard answers before any page logic runs."""
+    from fastapi.testclient import TestClient
+
+    from qbo_sync import web
+
+    client = TestClient(web.app, follow_redirects=False)
+    for path in ("/", "/connect", "/oauth/callback?code=a&state=b&realmId=c", "/test"):
+        assert client.get(path).status_code in (401, 403), path
+    with cmms_unconnected.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM qbo_oauth_states")).scalar() == 0

@@ -158,8 +158,15 @@ def cmms_url(conn_id: str = DEFAULT_CONN_ID) -> str:
     return _from_airflow(conn_id) or _from_env(conn_id)
 
 
+SQLITE_BEGIN = "sqlite_begin"
+
+
 def _sqlite_setup(engine: Engine) -> None:
-    """Foreign keys on, and transactions that really begin (pysqlite otherwise defers BEGIN)."""
+    """Foreign keys on, and transactions that really begin (pysqlite otherwise defers BEGIN).
+
+    A connection with the execution option ``sqlite_begin="BEGIN IMMEDIATE"`` takes the write lock
+    up front (what a row lock is on PostgreSQL), e.g. for the token refresh.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -171,7 +178,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN, "BEGIN"))
 
 
 def create_engine(url: str, **kwargs: Any) -> Engine:

@@ -31,6 +31,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
+from qbo_sync.db.engine import SQLITE_BEGIN
+from qbo_sync.db.schema import qbo_tokens  # the one definition of the table
 from qbo_sync.qbo.crypto import TokenCipher, mask
 from qbo_sync.qbo.errors import InvalidGrant, ReconnectNeeded
 from qbo_sync.qbo.oauth import OAuthClient, TokenSet
@@ -45,22 +47,6 @@ RECONNECT_HOW = (
     "clear and re-run the failed task."
 )
 
-metadata = sa.MetaData()
-qbo_tokens = sa.Table(
-    "qbo_tokens",
-    metadata,
-    sa.Column("realm_id", sa.Text, primary_key=True),
-    sa.Column("access_token", sa.Text),
-    sa.Column("refresh_token", sa.Text),
-    sa.Column("access_token_expires_at", sa.DateTime(timezone=True)),
-    sa.Column("refresh_token_expires_at", sa.DateTime(timezone=True)),
-    sa.Column("status", sa.Text),
-    sa.Column("last_error", sa.Text),
-    sa.Column("refresh_count", sa.Integer),
-    sa.Column("refreshed_at", sa.DateTime(timezone=True)),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
-)
 
 
 @dataclass(frozen=True)
@@ -221,10 +207,11 @@ class TokenManager:
 
     @contextmanager
     def _transaction(self, lock: bool = False) -> Iterator[Connection]:
-        """One transaction; on SQLite a write lock is taken up front (``BEGIN IMMEDIATE``)."""
+        """One transaction; on SQLite a write lock is taken up front (``BEGIN IMMEDIATE``, through the
+        product's engine, :func:`qbo_sync.db.engine.create_engine`)."""
         with self.engine.connect() as conn:
             if lock and conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn = conn.execution_options(**{SQLITE_BEGIN: "BEGIN IMMEDIATE"})
             try:
                 yield conn
             except BaseException:
