@@ -1,8 +1,13 @@
-"""The integration's own sync-state tables (migration 0003); see :mod:`qbo_sync.db.schema`.
+"""The integration's own sync-state tables (migrations 0003, 0004); see :mod:`qbo_sync.db.schema`.
 
 Also ``qbo_sync_adopted_objects`` (migration 0002): every table, column, constraint, index and
 trigger qbo-sync added to the CMMS database, so a downgrade removes only those and never the
 CMMS application's own.
+
+Also the deployment-wide QBO request budget (migration 0004, :mod:`qbo_sync.qbo.budget_db`):
+``qbo_request_budget`` (requests per realm, kind and time bucket; old buckets are deleted as new
+ones are written; UNLOGGED on PostgreSQL, set by the migration) and ``qbo_request_pauses`` (per
+realm, admit nothing until this time: a 429).
 
 Import tables from :mod:`qbo_sync.db.schema`, which re-exports these on the same ``metadata``.
 """
@@ -126,4 +131,21 @@ qbo_sync_adopted_objects = Table(
     Column("detail", sa.Text, comment="constraint type"),
     created_at(),
     one_of("kind", ("table", "column", "constraint", "index", "trigger")),
+)
+
+qbo_request_budget = Table(
+    "qbo_request_budget",
+    metadata,
+    Column("realm_id", sa.Text, primary_key=True),
+    Column("kind", sa.Text, primary_key=True, comment="all or batch"),
+    Column("bucket", sa.BigInteger, primary_key=True, autoincrement=False, comment="floor(t / width)"),
+    Column("requests", sa.Integer, nullable=False),
+    one_of("kind", ("all", "batch")),
+)
+
+qbo_request_pauses = Table(
+    "qbo_request_pauses",
+    metadata,
+    Column("realm_id", sa.Text, primary_key=True),
+    Column("paused_until", sa.Float, nullable=False, comment="seconds since the epoch (budget clock)"),
 )

@@ -91,11 +91,14 @@ class QuickBooksHook(BaseHook):
 
     def get_conn(self) -> QBOClient:
         """A ready :class:`QBOClient` for the connection's realm."""
+        from qbo_sync.qbo.budget_db import SharedBudget
         from qbo_sync.qbo.client import QBOClient
         from qbo_sync.qbo.transport import Transport
 
         s = self.settings
-        transport = Transport(s.base_url, s.require_realm(), self.get_token_manager())
+        realm = s.require_realm()
+        budget = SharedBudget(self.cmms_engine, realm)  # deployment-wide QBO limits (design decision 4)
+        transport = Transport(s.base_url, realm, self.get_token_manager(), budget=budget)
         return QBOClient(transport)
 
     def test_connection(self) -> tuple[bool, str]:

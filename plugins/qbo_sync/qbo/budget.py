@@ -9,11 +9,13 @@ minute (qbo-api.md §4, §7). Every client in a process that talks to one realm 
 - at most 36 batch calls in any sliding 60 s window,
 - and nothing at all until a "pause until" set after a 429 has passed.
 
-The budget is per *process*. Across a deployment, the Airflow pool ``qbo`` caps how many QBO tasks
-run at once; each task's process takes its share of the realm's limits through a fraction
-(``QBO_BUDGET_FRACTION`` in the environment, or ``fraction=`` in the constructor): with a pool of 3
-slots set the fraction to 0.33 and each process allows 148 requests/min, 11 batches/min and 3 in
-flight. The clock and sleep are injectable so the arithmetic is testable without waiting.
+The budget is per *process*. Deployments keep the realm's limits in the CMMS database instead
+(:class:`~qbo_sync.qbo.budget_db.SharedBudget`, which the hook gives every transport); this class is
+its fallback on SQLite and what tests use. There, each task's process takes its share of the
+realm's limits through a fraction (``QBO_BUDGET_FRACTION`` in the environment, or ``fraction=`` in
+the constructor): with a ``qbo_api`` pool of 3 slots set the fraction to 0.33 and each process
+allows 148 requests/min, 11 batches/min and 3 in flight. The clock and sleep are injectable so the
+arithmetic is testable without waiting.
 """
 
 from __future__ import annotations
