@@ -55,6 +55,8 @@ export AIRFLOW__CORE__TEST_CONNECTION=Enabled
 export AIRFLOW__CORE__FERNET_KEY="$(cat .run/fernet.key)"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$AIRFLOW_DB"
 export AIRFLOW__CORE__EXECUTOR=LocalExecutor
+# the qbo_api pool has 2 slots: on SQLite (no shared budget) each task process takes half of QBO's limits
+export QBO_BUDGET_FRACTION=0.5
 export AIRFLOW_CONN_CMMS_DB="$CMMS_URI"
 export AIRFLOW_CONN_QUICKBOOKS_DEFAULT='{"conn_type": "quickbooks", "login": "sandbox-demo-client", "password": "sandbox-demo-secret", "host": "http://127.0.0.1:$SANDBOX_PORT", "extra": {"environment": "local", "realm_id": "$REALM", "redirect_uri": "http://localhost:8080/qbo/oauth/callback"}}'
 ENV
