@@ -5,12 +5,14 @@ At most 30 items, each ``{"bId", "operation": create|update|delete|void, "<Entit
 ``Fault`` for the ones that fail. The answer lists items in a different order from the request
 (a deterministic permutation), so clients must correlate by ``bId``, as QBO demands.
 With ``requestid`` (≤ 36 chars, each bId then ≤ 10) a retry with the same requestid and the same
-bId set gets the original answer.
+bId set gets the original answer; whether its faulted items are replayed or re-executed is
+``SandboxConfig.replay_faults`` (see :mod:`qbo_sandbox.http_replay`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 from qbo_sandbox import faults
@@ -85,10 +87,30 @@ def run_batch(server: SandboxServer, req: Request, realm: str, body: dict[str, A
     if requestid is None:
         return execute()
     key = ("batch", realm, requestid, tuple(sorted(item["bId"] for item in items)))
-    answer, replayed = server.replay.run(key, execute)
+    refresh = None
+    if not server.replay.replay_faults:
+
+        def refresh(cached: Response) -> Response:
+            return _rerun_faulted(server, cached, items)
+
+    answer, replayed = server.replay.run(key, execute, refresh)
     if replayed:
         server.count("replayed")
     return answer
+
+
+def _rerun_faulted(server: SandboxServer, cached: Response, items: list[dict[str, Any]]) -> Response:
+    """``cached`` with every faulted item executed again (successful items kept as they were)."""
+    payload = json.loads(cached.body)
+    by_bid = {item["bId"]: item for item in items}
+    answers = payload["BatchItemResponse"]
+    if not any("Fault" in answer for answer in answers):
+        return cached
+    payload["BatchItemResponse"] = [
+        execute_item(server, by_bid[a["bId"]]) if "Fault" in a and a["bId"] in by_bid else a for a in answers
+    ]
+    payload["time"] = format_time(server.clock.now())
+    return Response.json(200, payload)
 
 
 def execute_item(server: SandboxServer, item: dict[str, Any]) -> dict[str, Any]:

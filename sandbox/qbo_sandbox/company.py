@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from qbo_sandbox import faults
+from qbo_sandbox import faults, query_props
 from qbo_sandbox import query as qmod
 from qbo_sandbox.clock import PACIFIC, Clock, format_meta, parse_datetime
 from qbo_sandbox.entities import SPECS, EntitySpec, canonical
+from qbo_sandbox.entities.names import INCOME_RULES
 from qbo_sandbox.model_info import build_company_info
 from qbo_sandbox.model_ledger import LedgerMixin
-from qbo_sandbox.query_views import QueryViews
+from qbo_sandbox.query_views import QueryViews, dumps
 
 SYSTEM_KEYS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status")
 CDC_MAX_AGE = timedelta(days=30)
@@ -51,7 +52,12 @@ def _sort_key(obj_id: str) -> tuple[int, int, str]:
 class Company(LedgerMixin):
     """A QBO company (realm) held in memory. Methods raise :class:`QBOFault` like QBO would."""
 
-    def __init__(self, realm_id: str, clock: Clock) -> None:
+    def __init__(self, realm_id: str, clock: Clock, *, item_income_rule: str = "strict") -> None:
+        """``item_income_rule``: when Service/NonInventory items need IncomeAccountRef (see
+        :data:`qbo_sandbox.entities.names.INCOME_RULES`)."""
+        if item_income_rule not in INCOME_RULES:
+            raise ValueError(f"item_income_rule must be one of {INCOME_RULES}, got {item_income_rule!r}")
+        self.item_income_rule = item_income_rule
         self.realm_id = realm_id
         self.clock = clock
         self._lock = threading.RLock()
@@ -208,6 +214,8 @@ class Company(LedgerMixin):
             if not page:
                 return {}
             rows = [copy.deepcopy(self._objs[parsed.entity][i]) for i in page]
+            if not parsed.star:
+                rows = [query_props.project(row, parsed.projection) for row in rows]
             return {parsed.entity: rows, "startPosition": parsed.start_position, "maxResults": len(rows)}
 
     def query_json(self, statement: str) -> bytes:
@@ -219,7 +227,10 @@ class Company(LedgerMixin):
             if not page:
                 return b"{}"
             objs = self._objs[parsed.entity]
-            body = b",".join([self._views.json_of(parsed.entity, objs[i]) for i in page])
+            if parsed.star:
+                body = b",".join([self._views.json_of(parsed.entity, objs[i]) for i in page])
+            else:
+                body = b",".join([dumps(query_props.project(objs[i], parsed.projection)) for i in page])
         head = b'{"' + parsed.entity.encode() + b'":['
         return head + body + b'],"startPosition":%d,"maxResults":%d}' % (parsed.start_position, len(page))
 
@@ -230,6 +241,7 @@ class Company(LedgerMixin):
         if name is None:
             raise faults.unknown_entity(parsed.entity)
         parsed.entity = name
+        query_props.validate(parsed, self._views.known_props(name, self._objs[name]))
         ids = self._views.matching_ids(parsed, self._objs[name], SPECS[name].active_filter, self.now())
         if parsed.count:
             return parsed, len(ids)

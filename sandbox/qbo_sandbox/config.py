@@ -32,6 +32,8 @@ class SandboxConfig:
     ``port=0`` picks a free ephemeral port (read it back from ``server.url``). Throttling at QBO's
     limits is off by default. ``timeout_sleep_s`` is how long a scripted ``timeout_after_commit``
     fault holds the connection before closing it unanswered (cut short when the server stops).
+    ``item_income_account_rule`` and ``replay_faults`` choose between readings of UNCONFIRMED QBO
+    behaviour (see the field comments).
     """
 
     host: str = "127.0.0.1"
@@ -48,3 +50,9 @@ class SandboxConfig:
     code_ttl: int = 600
     timeout_sleep_s: float = 30.0
     qbo_version: str = "1944.190"
+    # When Service/NonInventory items need IncomeAccountRef: "strict" (always; the default),
+    # "when_priced" (UnitPrice set and non-zero) or "off" (never). QBO's exact rule is UNCONFIRMED.
+    item_income_account_rule: str = "strict"
+    # Replay the faulted items of an HTTP 200 batch for a repeated requestid (True, the harsher
+    # reading) or re-execute them (False). Whether QBO replays faults is UNCONFIRMED (qbo-api.md §1).
+    replay_faults: bool = True

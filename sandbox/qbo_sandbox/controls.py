@@ -10,6 +10,10 @@ A request is counted under its kind when it arrives, whatever its outcome.
 Fault kinds (:class:`FaultScript`): ``429``, ``500``, ``503`` (QBO-shaped bodies),
 ``timeout_after_commit`` (the request is executed, then the connection is held and closed
 unanswered), ``drop`` (closed without an answer, nothing executed).
+
+``GET``/``POST /_sandbox/replay-faults`` (``{"enabled": false}``) reads/sets
+``SandboxConfig.replay_faults`` at run time (see :mod:`qbo_sandbox.http_replay`); ``reset`` restores
+the configured value.
 """
 
 from __future__ import annotations
@@ -131,6 +135,11 @@ def handle_control(
         if route == ("POST", "throttle"):
             server.set_throttle(bool(body["enabled"]))
             return 200, {"throttle": bool(body["enabled"])}
+        if route == ("GET", "replay-faults"):
+            return 200, {"replay_faults": server.replay.replay_faults}
+        if route == ("POST", "replay-faults"):
+            server.set_replay_faults(_flag(body["enabled"]))
+            return 200, {"replay_faults": server.replay.replay_faults}
         if route == ("GET", "faults"):
             return 200, {"faults": server.faults.pending()}
         if route == ("POST", "faults"):
@@ -151,3 +160,10 @@ def handle_control(
     except (KeyError, TypeError, ValueError, re.error) as exc:
         return 400, {"error": f"bad control request: {exc.__class__.__name__}: {exc}"}
     return 404, {"error": f"no sandbox control {method} /_sandbox/{name}"}
+
+
+def _flag(value: Any) -> bool:
+    """A JSON boolean (``true``/``false``); anything else is a bad control request."""
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value

@@ -10,7 +10,9 @@ Grammar (qbo-api.md §2)::
 
 Keywords, entity and property names are case-insensitive; so are string comparisons. A Ref property
 (``CustomerRef``) compares its ``value``. Dates/date-times compare as instants (offset-aware).
-Projections after ``*`` are accepted and ignored (full rows are returned). No OR, no JOIN.
+``SELECT *, Sku`` returns full rows; ``SELECT Id, Name`` returns only the listed properties
+(:attr:`Query.star` False). Every property named in the SELECT list, WHERE and ORDERBY must exist on
+the entity, else 4001 (:mod:`qbo_sandbox.query_props`, checked once the entity is known). No OR, no JOIN.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ class Query:
     start_position: int = 1
     max_results: int = DEFAULT_MAX_RESULTS
     projection: list[str] = field(default_factory=list)
+    star: bool = True
 
     def mentions(self, prop: str) -> bool:
         """True when a WHERE term filters on ``prop`` (case-insensitive, top level)."""
@@ -150,9 +153,10 @@ def parse(statement: str) -> Query:
     """Parse a QBO ``SELECT``; raises QBOFault 4000 (syntax) or 4001/400 (validation)."""
     p = _Parser(statement)
     p.expect_word("SELECT")
-    count, projection = _parse_select_list(p)
+    count, star, projection = _parse_select_list(p)
     p.expect_word("FROM")
-    query = Query(entity=p.identifier("an entity name"), count=count, projection=projection)
+    entity = p.identifier("an entity name")
+    query = Query(entity=entity, count=count, projection=projection, star=star)
     tok = p.peek()
     if tok.kind == "word" and tok.upper == "WHERE":
         p.next()
@@ -161,22 +165,30 @@ def parse(statement: str) -> Query:
     return query
 
 
-def _parse_select_list(p: _Parser) -> tuple[bool, list[str]]:
+def _parse_select_list(p: _Parser) -> tuple[bool, bool, list[str]]:
+    """(COUNT(*)?, ``*`` present?, the named properties)."""
     tok = p.next()
     if tok.kind == "word" and tok.upper == "COUNT":
         p.expect_punct("(")
         p.expect_punct("*")
         p.expect_punct(")")
-        return True, []
+        return True, True, []
     projection: list[str] = []
     if not (tok.kind == "punct" and tok.text == "*") and (tok.kind != "word" or tok.upper == "FROM"):
         raise p.fail(tok, '"*", "COUNT(*)"')
     if tok.kind == "word":
         projection.append(tok.text)
+    star = tok.kind == "punct"
     while p.peek().kind == "punct" and p.peek().text == ",":
         p.next()
-        projection.append(p.identifier("a property name"))
-    return False, projection
+        nxt = p.next()
+        if nxt.kind == "punct" and nxt.text == "*":
+            star = True
+        elif nxt.kind == "word" and nxt.upper != "FROM":
+            projection.append(nxt.text)
+        else:
+            raise p.fail(nxt, "a property name")
+    return False, star, projection
 
 
 def _parse_where(p: _Parser) -> list[Condition]:

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from qbo_sandbox import query as qmod
+from qbo_sandbox import query_props
 
 MAX_CACHED_RESULTS = 32
 # The name a name-list entity sorts by when the query has no ORDERBY (first field present wins).
@@ -67,10 +68,21 @@ class QueryViews:
         self._orders: dict[tuple[Any, ...], tuple[int, list[str]]] = {}
         self._results: OrderedDict[tuple[Any, ...], list[str]] = OrderedDict()
         self._json: dict[tuple[str, str], tuple[dict[str, Any], bytes]] = {}
+        self._props: dict[str, tuple[int, frozenset[str]]] = {}
 
     def changed(self, entity: str) -> None:
         """Note a change to ``entity`` (insert, replace or delete of any of its objects)."""
         self._gen[entity] = self._gen.get(entity, 0) + 1
+
+    def known_props(self, entity: str, rows: Rows) -> frozenset[str]:
+        """Lower-cased queryable property names of ``entity`` (cached per generation)."""
+        gen = self._gen.get(entity, 0)
+        cached = self._props.get(entity)
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        known = query_props.documented(entity) | query_props.stored_keys(rows.values())
+        self._props[entity] = (gen, known)
+        return known
 
     def matching_ids(self, query: qmod.Query, rows: Rows, active_filter: bool, now: datetime) -> list[str]:
         """Ids of the rows ``query`` selects, in its order (cached; do not mutate)."""

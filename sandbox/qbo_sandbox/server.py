@@ -3,7 +3,8 @@
 Every request (except ``/_sandbox/`` controls) goes through :meth:`SandboxServer.dispatch`:
 count it → scripted fault? → (data API) bearer token → realm → throttle → latency → answer.
 
-``reset()`` reseeds the company and forgets requestid answers, scripted faults and throttle windows;
+``reset()`` reseeds the company and forgets requestid answers, scripted faults and throttle windows,
+and puts ``replay_faults`` back to its configured value;
 OAuth tokens survive it unless ``reset(tokens=True)`` (so a test's token set stays usable).
 """
 
@@ -45,7 +46,7 @@ class SandboxServer:
         self.config = config or SandboxConfig()
         self.clock = Clock()
         self.faults = FaultScript()
-        self.replay = ReplayCache()
+        self.replay = ReplayCache(replay_faults=self.config.replay_faults)
         self.throttle = Throttle(enabled=self.config.throttle)
         self._counters = Counters()
         self._latency_ms = self.config.latency_ms
@@ -117,7 +118,9 @@ class SandboxServer:
     # --- controls -------------------------------------------------------------------------------
 
     def _new_company(self) -> Company:
-        company = Company(self.config.realm_id, self.clock)
+        company = Company(
+            self.config.realm_id, self.clock, item_income_rule=self.config.item_income_account_rule
+        )
         seed_company(company, self.config.seed)
         return company
 
@@ -136,6 +139,7 @@ class SandboxServer:
         with self._company_lock:
             self._company = self._new_company()
         self.replay.clear()
+        self.replay.replay_faults = self.config.replay_faults
         self.faults.clear()
         self.throttle.reset()
         if tokens:
@@ -145,6 +149,10 @@ class SandboxServer:
         if ms < 0:
             raise ValueError("latency must be >= 0 ms")
         self._latency_ms = ms
+
+    def set_replay_faults(self, enabled: bool) -> None:
+        """Replay (True) or re-execute (False) faulted items of a remembered batch answer."""
+        self.replay.replay_faults = enabled
 
     def set_throttle(self, enabled: bool) -> None:
         self.throttle.enabled = enabled

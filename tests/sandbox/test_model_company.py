@@ -154,7 +154,9 @@ def test_transaction_string_lengths_2050(co: Company) -> None:
 
 
 def test_item_rules(co: Company) -> None:
-    assert rejects(co.create, "Item", {"Name": one(co, "select * from Item")["Name"].upper()}).code == "6240"
+    income = {"value": account(co, "Services")}
+    taken = one(co, "select * from Item")["Name"].upper()
+    assert rejects(co.create, "Item", {"Name": taken, "IncomeAccountRef": income}).code == "6240"
     inventory = {
         "Name": "Widget",
         "Type": "Inventory",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,39 @@ def check_lengths(obj: dict[str, Any], limits: dict[str, int] | None = None) -> 
         value = obj.get(name)
         if isinstance(value, str) and len(value) > limit:
             raise faults.string_too_long(name, limit, len(value))
+
+
+def check_path_lengths(obj: dict[str, Any], limits: dict[str, int]) -> None:
+    """2050 for a string at a dotted path (``BillAddr.City``) longer than its limit; the fault's
+    ``element`` is the dotted path."""
+    for path, limit in limits.items():
+        head, _, leaf = path.partition(".")
+        holder = obj.get(head) if leaf else obj
+        value = holder.get(leaf or head) if isinstance(holder, dict) else None
+        if isinstance(value, str) and len(value) > limit:
+            raise faults.string_too_long(path, limit, len(value))
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(obj: dict[str, Any], field: str = "PrimaryEmailAddr") -> None:
+    """6000 when ``obj[field].Address`` is not an e-mail address.
+
+    The Intuit reference only says the address "must contain @ and ."; the sandbox also rejects
+    whitespace, a second ``@`` and empty parts. The code/wording QBO uses is UNCONFIRMED: 6000
+    (business validation, qbo-api.md §6) with the reference's rule in the Detail.
+    """
+    holder = obj.get(field)
+    address = holder.get("Address") if isinstance(holder, dict) else None
+    if address is None or address == "":
+        return
+    if not isinstance(address, str) or not _EMAIL_RE.match(address):
+        raise faults.business_validation(
+            f"Invalid email address: {address!r}. An email address must contain @ and a dot "
+            "(name@example.com)",
+            f"{field}.Address",
+        )
 
 
 def ref_id(ref: Any, element: str) -> str:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qbo_sandbox import faults
-from qbo_sandbox.entities.common import USD, check_enum, check_lengths, require, resolve_ref
+from qbo_sandbox.entities.common import (
+    USD,
+    check_email,
+    check_enum,
+    check_lengths,
+    check_path_lengths,
+    require,
+    resolve_ref,
+)
 
 if TYPE_CHECKING:
     from qbo_sandbox.company import Company
@@ -29,8 +37,46 @@ ACCOUNT_TYPES: dict[str, tuple[str, str]] = {
     "Other Expense": ("Expense", "OtherMiscellaneousExpense"),
     "Cost of Goods Sold": ("Expense", "SuppliesMaterialsCogs"),
 }
+# Length limits (2050) of Customer/Vendor/Employee fields. Sources: the Intuit reference as condensed
+# in qbo-api.md §9 / REF-customer (DisplayName 500, Given/Middle/FamilyName 100, Title/Suffix 16,
+# CompanyName 100); the rest (e-mail 100, phone FreeFormNumber 30, address Line1-5 500, City 255,
+# CountrySubDivisionCode 255, PostalCode 30, Country 255, Customer Notes 2000, Vendor AcctNum 100)
+# is not confirmed by any source at hand and follows the product's mappings (include/mappings
+# *.yaml max_length), which were written from Intuit's field tables.
+_ADDRESS = {
+    **{f"{a}.Line{n}": 500 for a in ("BillAddr", "ShipAddr") for n in range(1, 6)},
+    **{f"{a}.City": 255 for a in ("BillAddr", "ShipAddr")},
+    **{f"{a}.CountrySubDivisionCode": 255 for a in ("BillAddr", "ShipAddr")},
+    **{f"{a}.PostalCode": 30 for a in ("BillAddr", "ShipAddr")},
+    **{f"{a}.Country": 255 for a in ("BillAddr", "ShipAddr")},
+}
+_PARTY_LIMITS = {
+    "DisplayName": 500, "Title": 16, "GivenName": 100, "MiddleName": 100, "FamilyName": 100,
+    "Suffix": 16, "CompanyName": 100, "PrimaryEmailAddr.Address": 100,
+    **{f"{p}.FreeFormNumber": 30 for p in ("PrimaryPhone", "AlternatePhone", "Mobile", "Fax")},
+    **_ADDRESS,
+}  # fmt: skip
+PARTY_LIMITS: dict[str, dict[str, int]] = {
+    "Customer": {**_PARTY_LIMITS, "Notes": 2000},
+    "Vendor": {**_PARTY_LIMITS, "AcctNum": 100},
+    "Employee": _PARTY_LIMITS,
+}
 ITEM_TYPES = ("Inventory", "NonInventory", "Service")
 INVENTORY_REQUIRED = ("QtyOnHand", "InvStartDate", "IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef")
+# Account types an item's account references may point at (qbo-api.md §9 "Item"; the Intuit item
+# reference: income = "Sales of Product Income"-style Income account, inventory expense = Cost of
+# Goods Sold, asset = Other Current Asset of subtype Inventory).
+INCOME_TYPES = ("Income", "Other Income")
+EXPENSE_TYPES = {
+    "Inventory": ("Cost of Goods Sold",),
+    "NonInventory": ("Expense", "Cost of Goods Sold", "Other Expense"),
+    "Service": ("Expense", "Cost of Goods Sold", "Other Expense"),
+}
+ASSET_TYPE, ASSET_SUBTYPE = "Other Current Asset", "Inventory"
+# When a Service/NonInventory item must carry IncomeAccountRef (the reference only says
+# "conditionally required"; the exact rule is UNCONFIRMED, qbo-api.md §9). ``strict`` (default):
+# always; ``when_priced``: when UnitPrice is set and non-zero (the item is sold); ``off``: never.
+INCOME_RULES = ("strict", "when_priced", "off")
 
 
 def _display_name(obj: dict[str, Any], entity: str) -> str:
@@ -49,7 +95,8 @@ def _display_name(obj: dict[str, Any], entity: str) -> str:
 def _party_common(co: Company, obj: dict[str, Any], entity: str) -> dict[str, Any]:
     name = _display_name(obj, entity)
     obj["DisplayName"] = name
-    check_lengths(obj, {"DisplayName": 500, "GivenName": 100, "FamilyName": 100, "CompanyName": 100})
+    check_path_lengths(obj, PARTY_LIMITS[entity])
+    check_email(obj)
     if ":" in name and entity != "Customer":
         raise faults.invalid_value("DisplayName", "DisplayName cannot contain a colon (:)")
     obj.setdefault("PrintOnCheckName", name)
@@ -143,11 +190,61 @@ def prepare_item(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -
             require(obj, field, "Inventory Item")
     else:
         obj["TrackQtyOnHand"] = False
-    for field in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef"):
-        resolve_ref(co, obj, field, "Account", required=False)
+    _check_item_accounts(co, obj, item_type)
     obj["FullyQualifiedName"] = obj["Name"]
     obj["Active"] = obj.get("Active", True) is not False
     obj["Taxable"] = obj.get("Taxable", item_type != "Service") is True
     obj.setdefault("UnitPrice", 0)
     obj.setdefault("PurchaseCost", 0)
     return obj
+
+
+def _income_required(co: Company, obj: dict[str, Any], item_type: str) -> bool:
+    if item_type == "Inventory":
+        return True
+    rule = getattr(co, "item_income_rule", "strict")
+    if rule == "strict":
+        return True
+    if rule == "when_priced":
+        return obj.get("UnitPrice") not in (None, 0, 0.0, "0", "")
+    return False
+
+
+def _check_item_accounts(co: Company, obj: dict[str, Any], item_type: str) -> None:
+    """Resolve the item's account refs and check each points at an account of a fitting type.
+
+    Missing required -> 2020; unknown Id -> 2500; inactive -> 610; wrong type -> 6000 with QBO's
+    "Invalid account type" wording (reported by integrators for transactions, e.g.
+    ruckus/quickbooks-ruby#229/#532; which code QBO uses for items is UNCONFIRMED — 6000 business
+    validation is the family the wording belongs to).
+    """
+    income = resolve_ref(
+        co, obj, "IncomeAccountRef", "Account", required=_income_required(co, obj, item_type)
+    )
+    _account_type(income, "IncomeAccountRef", INCOME_TYPES)
+    expense = resolve_ref(co, obj, "ExpenseAccountRef", "Account", required=False)
+    _account_type(expense, "ExpenseAccountRef", EXPENSE_TYPES[item_type])
+    asset = resolve_ref(co, obj, "AssetAccountRef", "Account", required=False)
+    if item_type != "Inventory" and asset is not None:
+        raise invalid_account_type("AssetAccountRef", asset, "only Inventory items have an asset account")
+    _account_type(asset, "AssetAccountRef", (ASSET_TYPE,), ASSET_SUBTYPE)
+
+
+def _account_type(
+    acct: dict[str, Any] | None, field: str, types: tuple[str, ...], subtype: str | None = None
+) -> None:
+    if acct is None:
+        return
+    if acct.get("AccountType") not in types:
+        raise invalid_account_type(field, acct, f"{field} must be a {' or '.join(types)} account")
+    if subtype is not None and acct.get("AccountSubType") != subtype:
+        raise invalid_account_type(field, acct, f"{field} must be an account of subtype {subtype}")
+
+
+def invalid_account_type(field: str, acct: dict[str, Any], need: str) -> faults.QBOFault:
+    """6000 "Invalid account type" for an item account reference of the wrong type."""
+    return faults.business_validation(
+        "Invalid account type: You need to select a different type of account for this transaction. "
+        f"({need}; account {acct.get('Id')} {acct.get('Name')!r} is {acct.get('AccountType')})",
+        field,
+    )
