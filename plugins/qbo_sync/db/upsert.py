@@ -21,16 +21,25 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _dedupe(rows: Iterable[Mapping[str, Any]], key_cols: Sequence[str]) -> list[dict[str, Any]]:
-    """Drop earlier rows that repeat a key (the last one wins; a statement may touch a row once)."""
-    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        try:
-            key = tuple(row[k] for k in key_cols)
-        except KeyError as exc:
-            raise ValueError(f"bulk upsert: a row has no value for key column {exc.args[0]!r}") from None
-        by_key.pop(key, None)
-        by_key[key] = dict(row)
-    return list(by_key.values())
+    """Drop earlier rows that repeat a key (the last one wins; a statement may touch a row once).
+
+    Plain dicts are passed on as they are (never modified), not copied."""
+    by_key: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    try:
+        if len(key_cols) == 1:
+            (k,) = key_cols
+            for row in rows:
+                key = (row[k],)
+                by_key.pop(key, None)
+                by_key[key] = row
+        else:
+            for row in rows:
+                key = tuple(row[k] for k in key_cols)
+                by_key.pop(key, None)
+                by_key[key] = row
+    except KeyError as exc:
+        raise ValueError(f"bulk upsert: a row has no value for key column {exc.args[0]!r}") from None
+    return [row if type(row) is dict else dict(row) for row in by_key.values()]
 
 
 def _by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from qbo_sync.mapping.compiled import CompiledMapping, compiled
 from qbo_sync.mapping.errors import FieldValueError, MissingRef, SkipRecord, UnresolvedReference
 from qbo_sync.mapping.model import FieldMap, Mapping, Reference, condition_holds
-from qbo_sync.mapping.transforms import SKIP, TRANSFORMS, Transform, reference_comparable
+from qbo_sync.mapping.transforms import SKIP, TRANSFORMS, Transform
+
+_to_utc = TRANSFORMS["datetime_utc"].to_cmms
 
 
 class RefResolver(Protocol):
@@ -51,18 +54,19 @@ def qbo_to_row(mapping: Mapping, obj: dict[str, Any], refs: RefResolver) -> dict
     ``qb_last_updated_at`` (UTC). Raises ``SkipRecord`` for objects that are not synced (an Item
     Category), ``FieldValueError`` for a value that cannot be converted and
     ``UnresolvedReference`` when a referenced object is not in the CMMS yet."""
+    qb_id, token = obj.get("Id"), obj.get("SyncToken")
+    meta = obj.get("MetaData")
     row: dict[str, Any] = {
-        "qb_id": None if obj.get("Id") is None else str(obj["Id"]),
-        "qb_sync_token": None if obj.get("SyncToken") is None else str(obj["SyncToken"]),
-        "qb_last_updated_at": TRANSFORMS["datetime_utc"].to_cmms(get_path(obj, "MetaData.LastUpdatedTime")),
+        "qb_id": None if qb_id is None else str(qb_id),
+        "qb_sync_token": None if token is None else str(token),
+        "qb_last_updated_at": _to_utc(meta.get("LastUpdatedTime") if isinstance(meta, dict) else None),
     }
     skipped: tuple[str, Any] | None = None
-    for field in mapping.fields:
-        if not mapping.pulls(field):
-            continue
-        raw = get_path(obj, field.qbo)
+    plan = compiled(mapping)
+    for field in plan.pulled_fields:
+        raw = field.get(obj)
         try:
-            value = _transform(field).to_cmms(raw)
+            value = field.to_cmms(raw)
         except ValueError as exc:
             raise FieldValueError(_qbo_record(mapping, obj), field.qbo, raw, str(exc)) from None
         if value is SKIP:
@@ -71,9 +75,10 @@ def qbo_to_row(mapping: Mapping, obj: dict[str, Any], refs: RefResolver) -> dict
         row[field.column] = value
     if skipped is not None:
         raise SkipRecord(mapping.describe(row), f"QuickBooks {skipped[0]} '{skipped[1]}' is not synced")
-    missing = _pull_references(mapping, obj, refs, row)
-    if missing:
-        raise UnresolvedReference(mapping.describe(row), missing)
+    if plan.pulled_references:
+        missing = _pull_references(plan, obj, refs, row)
+        if missing:
+            raise UnresolvedReference(mapping.describe(row), missing)
     return row
 
 
@@ -82,13 +87,12 @@ def _qbo_record(mapping: Mapping, obj: dict[str, Any]) -> str:
 
 
 def _pull_references(
-    mapping: Mapping, obj: dict[str, Any], refs: RefResolver, row: dict[str, Any]
+    plan: CompiledMapping, obj: dict[str, Any], refs: RefResolver, row: dict[str, Any]
 ) -> list[MissingRef]:
     missing = []
-    for ref in mapping.references:
-        if not mapping.pulls(ref):
-            continue
-        raw = get_path(obj, ref.qbo)
+    for pulled in plan.pulled_references:
+        ref = pulled.ref
+        raw = pulled.get(obj)
         qb_id = raw.get("value") if isinstance(raw, dict) else raw
         if qb_id is None or str(qb_id).strip() == "":
             row[ref.column] = None
@@ -197,15 +201,13 @@ def comparable(mapping: Mapping, values: dict[str, Any]) -> dict[str, Any]:
     (UTC), emails case-folded, phones as digits, references as CMMS ids.
     """
     out: dict[str, Any] = {}
-    for item in mapping.mapped:
-        if item.column not in values:
+    for comparer in compiled(mapping).comparers:
+        column = comparer.column
+        if column not in values:
             continue
-        value = values[item.column]
+        value = values[column]
         try:
-            if isinstance(item, Reference):
-                out[item.column] = reference_comparable(value)
-            else:
-                out[item.column] = _transform(item).comparable(value)
+            out[column] = comparer.comparable(value)
         except (ValueError, TypeError) as exc:
-            raise FieldValueError(mapping.describe(values), item.column, value, str(exc)) from None
+            raise FieldValueError(mapping.describe(values), column, value, str(exc)) from None
     return out

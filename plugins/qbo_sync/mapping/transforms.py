@@ -49,6 +49,8 @@ class Transform:
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # the common case first (same answer as below)
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, dict | list | bool):
@@ -102,6 +104,9 @@ def _bool(value: Any) -> bool | None:
 # --- numbers ----------------------------------------------------------------------------------
 
 
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 9)}
+
+
 def _decimal(value: Any, places: int) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -113,7 +118,8 @@ def _decimal(value: Any, places: int) -> Decimal | None:
         raise ValueError("expected a number") from exc
     if not number.is_finite():
         raise ValueError("expected a finite number")
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTUM.get(places) or Decimal(1).scaleb(-places)
+    return number.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def json_number(number: Decimal) -> int | float:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 
 from qbo_sync.db import schema
 from qbo_sync.mapping import AccountInfo, Conflict, Mapping, comparable
-from qbo_sync.mapping.model import condition_holds
+from qbo_sync.mapping.model import Condition, condition_holds
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.sync.counts import SyncCounts
 from qbo_sync.sync.record import RunRecorder
@@ -47,20 +48,26 @@ class SyncContext:
 
     def agreed_fields(self) -> list[str]:
         """Columns whose CMMS edits are sent to QuickBooks as updates (pushable, not create-only)."""
+        return [col for col, _ in self._agreed]
+
+    @cached_property
+    def _agreed(self) -> tuple[tuple[str, Condition | None], ...]:
+        """``(column, push_when)`` of :meth:`agreed_fields`, worked out once per run."""
         m = self.mapping
-        return [item.column for item in m.mapped if m.pushes(item) and not item.create_only]
+        return tuple(
+            (item.column, item.push_when) for item in m.mapped if m.pushes(item) and not item.create_only
+        )
 
     def local_edits(self, row: dict[str, Any], snapshot: dict[str, Any], excluded: set[str]) -> list[str]:
         """Columns edited in the CMMS since the last agreed snapshot (compared, not by timestamps)."""
         current = comparable(self.mapping, row)
-        by_col = self.mapping.by_column()
         return [
             col
-            for col in self.agreed_fields()
+            for col, push_when in self._agreed
             if col not in excluded
             and col in current
             and current[col] != snapshot.get(col)
-            and condition_holds(by_col[col].push_when, row)
+            and condition_holds(push_when, row)
         ]
 
     def conflict_text(self, row: dict[str, Any], conflicts: list[Conflict]) -> str:

@@ -11,6 +11,8 @@ local edit. Unchanged objects (same SyncToken) cost no write at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +35,9 @@ from qbo_sync.sync import messages, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.extract import _last_updated
 
+# One object of a page after mapping: its CMMS values, or why it could not be mapped.
+Mapped = dict[str, Any] | Exception
+
 
 @dataclass
 class PagePlan:
@@ -52,34 +57,84 @@ class PullLoader:
         self.ctx = ctx
         self.oldest_failed: datetime | None = None
         self._index: dict[tuple[str | None, ...], list[dict[str, Any]]] | None = None
+        table = ctx.table
+        # NOT NULL columns with a server default: an insert leaves them out rather than send NULL
+        self._defaulted = [c.name for c in table.c if not c.nullable and c.server_default is not None]
 
     # --- entry point ---------------------------------------------------------------------------
 
-    def load_page(self, objects: list[dict[str, Any]]) -> None:
+    def prepare(self, objects: list[dict[str, Any]]) -> list[Mapped]:
+        """Map a page (pure: no database, no counters), one result per object in order."""
         ctx = self.ctx
+        out: list[Mapped] = []
+        for obj in objects:
+            try:
+                out.append(qbo_to_row(ctx.mapping, obj, ctx.refs))
+            except Exception as exc:  # kept in place: raised (or recorded) when its turn comes
+                out.append(exc)
+        return out
+
+    def mapped_pages(
+        self, pages: Iterable[list[dict[str, Any]]]
+    ) -> Iterator[tuple[list[dict[str, Any]], list[Mapped]]]:
+        """``(page, prepare(page))`` in order, the next page mapped in a helper thread while the
+        caller loads the current one (its database round trips release the GIL). At most two
+        pages are held here. A failure to read a page is raised after the pages read before it
+        were handed out, as when reading one page at a time."""
+        it = iter(pages)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qbo-sync-map") as pool:
+            pending: tuple[list[dict[str, Any]], Future[list[Mapped]]] | None = None
+            failure: BaseException | None = None
+            while True:
+                try:
+                    page = next(it)
+                except StopIteration:
+                    break
+                except Exception as exc:
+                    failure = exc
+                    break
+                ahead = (page, pool.submit(self.prepare, page))
+                if pending is not None:
+                    yield pending[0], pending[1].result()
+                pending = ahead
+            if pending is not None:
+                yield pending[0], pending[1].result()
+        if failure is not None:
+            raise failure
+
+    def load_page(self, objects: list[dict[str, Any]], mapped: list[Mapped] | None = None) -> None:
+        """Load one page in one transaction (``mapped``: the page's :meth:`prepare`, if done)."""
+        ctx = self.ctx
+        if mapped is None:
+            mapped = self.prepare(objects)
         with ctx.engine.begin() as conn:
             existing = store.rows_by_qb_id(conn, ctx.table, [str(o.get("Id")) for o in objects])
             ids = [int(r["id"]) for r in existing.values()]
             snaps = store.snapshots(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
             open_ = store.open_conflicts(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
             plan = PagePlan()
-            for obj in objects:
-                remote = self._map(obj, existing)
+            for obj, result in zip(objects, mapped, strict=True):
+                remote = self._map(obj, result, existing)
                 if remote is not None:
                     self._one(conn, plan, obj, remote, existing.get(remote["qb_id"]), snaps, open_)
             if not ctx.dry_run:
                 self._write(conn, plan)
             ctx.recorder.flush(conn, ctx.table, ctx.now)
 
-    def _map(self, obj: dict[str, Any], existing: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    def _map(
+        self, obj: dict[str, Any], result: Mapped, existing: dict[str, dict[str, Any]]
+    ) -> dict[str, Any] | None:
         ctx = self.ctx
         ctx.counts.pulled += 1
-        try:
-            return qbo_to_row(ctx.mapping, obj, ctx.refs)
-        except SkipRecord as exc:
+        if isinstance(result, dict):
+            return result
+        if not isinstance(result, RecordError):
+            raise result
+        if isinstance(result, SkipRecord):
             ctx.counts.skipped += 1
-            ctx.recorder.said("skipped", str(exc))
-        except RecordError as exc:
+            ctx.recorder.said("skipped", str(result))
+        else:
+            exc = result
             qb_id = str(obj.get("Id"))
             local = existing.get(qb_id)
             ctx.counts.failed += 1
@@ -174,11 +229,9 @@ class PullLoader:
 
     def _insert(self, plan: PagePlan, remote: dict[str, Any]) -> None:
         ctx = self.ctx
-        table = ctx.table
         row = {**remote, **self._sync_columns(remote)}
-        for col in list(row):  # a NOT NULL column with a default takes the default, not NULL
-            column = table.c[col]
-            if row[col] is None and not column.nullable and column.server_default is not None:
+        for col in self._defaulted:  # a NOT NULL column with a default takes the default, not NULL
+            if col in row and row[col] is None:
                 del row[col]
         plan.inserts.append(row)
         ctx.counts.created += 1

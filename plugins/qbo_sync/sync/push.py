@@ -56,10 +56,13 @@ def _chunks(items: list[Outgoing], size: int = MAX_BATCH_ITEMS) -> Iterator[list
 class Pusher:
     """The push half of one two-way entity run."""
 
-    def __init__(self, ctx: SyncContext, loader: PullLoader, *, pulled_everything: bool) -> None:
+    def __init__(
+        self, ctx: SyncContext, loader: PullLoader, *, pulled_everything: bool, page_size: int = store.CHUNK
+    ) -> None:
         self.ctx = ctx
         self.loader = loader
         self.pulled_everything = pulled_everything
+        self.page_size = page_size  # linked rows read at a time when looking for CMMS edits
 
     def run(self) -> None:
         self.push_creates()
@@ -162,32 +165,65 @@ class Pusher:
     # --- updates -------------------------------------------------------------------------------
 
     def push_updates(self) -> None:
+        """Send CMMS edits of linked records, reading the table a page at a time (bounded memory);
+        batches keep the same records in the same order as reading everything first would."""
         ctx = self.ctx
-        entity = ctx.mapping.entity
-        with ctx.engine.connect() as conn:
-            rows = store.linked_rows(conn, ctx.table)
-            snaps = store.snapshots(conn, entity)
-            open_ = store.open_conflicts(conn, entity)
-        ready: list[Outgoing] = []
-        for row in rows:
-            snap = snaps.get(int(row["id"]))
-            if snap is None:
-                continue
-            fields = ctx.local_edits(row, snap, open_.get(int(row["id"]), set()))
-            if fields:
-                out = self._outgoing(row, fields)
+        pending: list[Outgoing] = []
+        snaps: dict[int, dict] = {}
+        open_: dict[int, set[str]] = {}
+        for page, page_open in self._linked_pages():
+            for row, snap in page:
+                if snap is None:  # never agreed on (not linked by the engine): nothing to compare
+                    continue
+                cid = int(row["id"])
+                fields = ctx.local_edits(row, snap, page_open.get(cid, set()))
+                out = self._outgoing(row, fields) if fields else None
                 if out is not None:
-                    ready.append(out)
+                    pending.append(out)
+                    snaps[cid] = snap
+                    if cid in page_open:
+                        open_[cid] = page_open[cid]
+            while len(pending) >= MAX_BATCH_ITEMS:
+                self._send_updates(pending[:MAX_BATCH_ITEMS], snaps, open_)
+                del pending[:MAX_BATCH_ITEMS]
+        if pending:
+            self._send_updates(pending, snaps, open_)
+        self._flush_failures()
+
+    def _linked_pages(
+        self,
+    ) -> Iterator[tuple[list[tuple[dict[str, Any], dict | None]], dict[int, set[str]]]]:
+        """Linked rows with their snapshots, and their open conflicts, one keyset page at a time."""
+        ctx = self.ctx
+        after: int | None = None
+        while True:
+            with ctx.engine.connect() as conn:
+                page = store.linked_rows_with_snapshots(
+                    conn, ctx.table, ctx.mapping.entity, after, self.page_size
+                )
+                ids = [int(row["id"]) for row, _ in page]
+                page_open = store.open_conflicts(conn, ctx.mapping.entity, ids) if ids else {}
+            if not page:
+                return
+            yield page, page_open
+            after = ids[-1]
+
+    def _send_updates(
+        self, items: list[Outgoing], snaps: dict[int, dict], open_: dict[int, set[str]]
+    ) -> None:
+        """One batch of updates (in a dry run: only counted); forgets the items' snapshots after."""
+        ctx = self.ctx
         if ctx.dry_run:
-            for o in ready:
+            for o in items:
                 ctx.counts.updated += 1
                 ctx.recorder.said(
                     "updated in QuickBooks", f"{ctx.who(o.row)}: update {', '.join(o.fields)} in QuickBooks"
                 )
         else:
-            for chunk in _chunks(ready):
-                self._update_batch(chunk, snaps, open_)
-        self._flush_failures()
+            self._update_batch(items, snaps, open_)
+        for o in items:
+            snaps.pop(int(o.row["id"]), None)
+            open_.pop(int(o.row["id"]), None)
 
     def _update_batch(
         self, items: list[Outgoing], snaps: dict[int, dict], open_: dict[int, set[str]]

@@ -106,8 +106,8 @@ class EntitySync:
         mode = plan_mode(self.mapping, mark, self.full_refresh, self.now)
         extract = Extract(self.mapping, self.client, mark, mode)
         log.info("%s: reading QuickBooks %s (%s)", entity, self.mapping.qbo_entity, _describe(mode, mark))
-        for page in extract.pages():
-            self._loader.load_page(page)
+        for page, mapped in self._loader.mapped_pages(extract.pages()):
+            self._loader.load_page(page, mapped)
         new_mark = extract.next_watermark(self._loader.oldest_failed)
         if not self.dry_run and new_mark is not None and new_mark != mark:
             with self.engine.begin() as conn:

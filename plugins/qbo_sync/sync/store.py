@@ -46,9 +46,37 @@ def unlinked_rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def linked_rows(conn: sa.Connection, table: sa.Table) -> list[dict[str, Any]]:
-    stmt = sa.select(table).where(table.c.qb_id.is_not(None)).order_by(table.c.id)
-    return [dict(r._mapping) for r in conn.execute(stmt)]
+_SNAPSHOT = "_qbo_sync_snapshot"
+
+
+def linked_rows_with_snapshots(
+    conn: sa.Connection, table: sa.Table, entity: str, after_id: int | None, limit: int = CHUNK
+) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """``(row, snapshot or None)`` of up to ``limit`` linked rows with ``id > after_id`` (from the
+    first with None), by id.
+
+    One keyset page (callers walk the table a page at a time instead of holding all of it). The
+    snapshot is a correlated lookup by primary key per returned row, not a join, so a page never
+    costs a pass over every snapshot of the entity.
+    """
+    t = schema.sync_snapshots
+    snap = (
+        sa.select(t.c.snapshot)
+        .where(t.c.entity == entity, t.c.cmms_id == table.c.id)
+        .scalar_subquery()
+        .label(_SNAPSHOT)
+    )
+    stmt = sa.select(table, snap).where(table.c.qb_id.is_not(None)).order_by(table.c.id).limit(limit)
+    if after_id is not None:
+        stmt = stmt.where(table.c.id > after_id)
+    out: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    for r in conn.execute(stmt):
+        row = dict(r._mapping)
+        value = row.pop(_SNAPSHOT)
+        if value is not None:
+            value = json.loads(value) if isinstance(value, str) else dict(value)
+        out.append((row, value))
+    return out
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> dict[str, int]:
