@@ -173,3 +173,23 @@ def test_unmigrated_database_refuses_to_run(
     states = run_dag()
     assert states["preflight"] == "failed"
     assert {states[t] for t in SYNC_TASKS} == {"upstream_failed"}
+
+
+def test_lost_authorization_fails_at_once_with_how_to_reconnect(sandbox: Any, cmms: sa.Engine) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from qbo_sync.qbo.crypto import TokenCipher
+    from qbo_sync.sync.tasks import sync_entity
+
+    with cmms.begin() as conn:  # the stored tokens no longer work: access expired, refresh unknown
+        conn.execute(
+            sa.text(
+                "UPDATE qbo_tokens SET refresh_token = :t, "
+                "access_token_expires_at = now() - interval '1 hour'"
+            ),
+            {"t": TokenCipher().encrypt("a-refresh-token-quickbooks-never-issued")},
+        )
+    with pytest.raises(AirflowFailException, match=r"accounts: .*Reconnect it"):
+        sync_entity("accounts", {"params": {"entities": ENTITIES}})
+    with cmms.connect() as conn:
+        assert conn.execute(sa.text("SELECT status FROM qbo_tokens")).scalar() == "reconnect_needed"

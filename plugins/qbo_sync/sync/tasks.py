@@ -81,16 +81,21 @@ def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
         )
     hook = _hook(context)
     _check_ready(hook)
+    from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
+
     mapping = load_mappings()[entity]
-    counts = EntitySync(
-        mapping,
-        hook.get_conn(),
-        hook.cmms_engine,
-        realm_id=hook.settings.require_realm(),
-        run_key=_run_key(context),
-        dry_run=bool(params.get("dry_run")),
-        full_refresh=bool(params.get("full_refresh")),
-    ).run()
+    try:
+        counts = EntitySync(
+            mapping,
+            hook.get_conn(),
+            hook.cmms_engine,
+            realm_id=hook.settings.require_realm(),
+            run_key=_run_key(context),
+            dry_run=bool(params.get("dry_run")),
+            full_refresh=bool(params.get("full_refresh")),
+        ).run()
+    except (ReconnectNeeded, FatalError) as exc:  # a person must act; retrying cannot help
+        raise AirflowFailException(f"{entity}: {exc}") from exc
     result = counts.as_dict() if hasattr(counts, "as_dict") else dict(vars(counts))
     summary = ", ".join(f"{k}={v}" for k, v in result.items())
     if result.get("failed"):
