@@ -65,7 +65,10 @@ def _run_key(context: dict[str, Any]) -> str:
     ti = context.get("ti") or context.get("task_instance")
     if ti is None:
         return "manual"
-    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}"
+    # The try number makes every attempt a new QBO request (a retry must not be answered with the
+    # faults QBO remembered for the previous attempt's requestid); duplicates are still prevented by
+    # the natural-key lookup before every create.
+    return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/try{getattr(ti, 'try_number', 1)}"
 
 
 def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
