@@ -58,22 +58,39 @@ def test_income_and_expense_accounts(mappings: dict[str, Mapping]) -> None:
         mappings["items"], item(income_account_id=20, expense_account_id=12), ACCOUNTS
     )
     assert problems == [
-        "Item 'Hex Bolt M8': inventory and service items need an income account (Income or Other Income); "
+        "Item 'Hex Bolt M8': every item needs an income account (Income or Other Income); "
         "'Office Supplies' is an Expense account.",
-        "Item 'Hex Bolt M8': inventory items need a Cost of Goods Sold account (or an Expense account); "
+        "Item 'Hex Bolt M8': inventory items need a Cost of Goods Sold expense account; "
         "'Inventory Asset' is an Other Current Asset account.",
     ]
-    # an Expense account is accepted as the expense account of an inventory item
-    assert validate_for_push(mappings["items"], item(expense_account_id=20), ACCOUNTS) == []
+    # QuickBooks takes only a Cost of Goods Sold account as an inventory item's expense account
+    assert validate_for_push(mappings["items"], item(expense_account_id=20), ACCOUNTS) == [
+        "Item 'Hex Bolt M8': inventory items need a Cost of Goods Sold expense account; "
+        "'Office Supplies' is an Expense account."
+    ]
+
+
+def test_service_and_non_inventory_items_need_an_income_account(mappings: dict[str, Mapping]) -> None:
+    for kind in ("service", "non_inventory"):
+        row = {"id": 7, "name": "Callout fee", "item_type": kind, "expense_account_id": 20}
+        assert validate_for_push(mappings["items"], row, ACCOUNTS) == [
+            "Item 'Callout fee': every item needs an income account (Income or Other Income); none is set."
+        ]
+        row["income_account_id"] = 20
+        assert validate_for_push(mappings["items"], row, ACCOUNTS) == [
+            "Item 'Callout fee': every item needs an income account (Income or Other Income); "
+            "'Office Supplies' is an Expense account."
+        ]
+        row["income_account_id"] = 23  # Other Income; an Expense account is fine for these types
+        assert validate_for_push(mappings["items"], row, ACCOUNTS) == []
 
 
 def test_missing_inactive_and_unknown_accounts(mappings: dict[str, Mapping]) -> None:
     row = item(income_account_id=22, expense_account_id=None, asset_account_id=99)
     assert validate_for_push(mappings["items"], row, ACCOUNTS) == [
-        "Item 'Hex Bolt M8': inventory and service items need an income account (Income or Other Income); "
+        "Item 'Hex Bolt M8': every item needs an income account (Income or Other Income); "
         "'Fees Billed' is inactive in QuickBooks.",
-        "Item 'Hex Bolt M8': inventory items need a Cost of Goods Sold account (or an Expense account); "
-        "none is set.",
+        "Item 'Hex Bolt M8': inventory items need a Cost of Goods Sold expense account; none is set.",
         "Item 'Hex Bolt M8': inventory items need an Inventory Asset account (Other Current Asset); "
         "account #99 is not a known QuickBooks account (sync accounts first).",
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from qbo_sync.mapping.apply import RefResolver, comparable, get_path, qbo_to_row, row_to_qbo, set_path
 from qbo_sync.mapping.errors import (
+    CannotClear,
     FieldValueError,
     MappingConfigError,
     MappingError,
@@ -28,6 +29,7 @@ __all__ = [
     "ENV_VAR",
     "TRANSFORMS",
     "AccountInfo",
+    "CannotClear",
     "Conflict",
     "FieldMap",
     "FieldValueError",

@@ -3,6 +3,21 @@
 No database and no HTTP here: references are resolved through a ``RefResolver`` the engine
 provides (backed by ``<table>.qb_id`` ⇄ ``<table>.id``). An unresolved reference is never
 dropped silently: it raises ``UnresolvedReference`` listing every missing link of the record.
+
+Clearing a field (a CMMS value set to NULL) in a sparse update, per kind of field:
+
+- text (transforms ``str``, ``email``, ``phone``, ``account_name``): sent as ``""``, which
+  QuickBooks stores as empty (``Transform.clear_value``).
+- numbers (``money``, ``qty``, ``price``, ``percent``), ``bool``, ``date``, ``datetime_utc``,
+  ``item_type`` and references: QuickBooks has no value meaning "none" here. A JSON ``null`` or an
+  omitted field leaves the old value in place (a sparse update changes only what it names), and 0,
+  false or another account would be a different value, not an empty one. So such a clear raises
+  :class:`CannotClear` ("QuickBooks cannot clear the sales price of Item 'X'; set a sales price
+  instead"): the engine fails that record without calling QuickBooks and keeps the last agreed
+  snapshot, so the edit is neither reported as synced nor pulled back over silently.
+
+Only fields named in ``fields`` can raise it; a sibling sent only because it shares a nested object
+(``BillAddr``) is omitted when empty. A create (``fields=None``) simply omits empty fields.
 """
 
 from __future__ import annotations
@@ -11,7 +26,14 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from qbo_sync.mapping.compiled import CompiledMapping, compiled
-from qbo_sync.mapping.errors import FieldValueError, MissingRef, SkipRecord, UnresolvedReference
+from qbo_sync.mapping.errors import (
+    CannotClear,
+    FieldValueError,
+    MissingRef,
+    SkipRecord,
+    Uncleared,
+    UnresolvedReference,
+)
 from qbo_sync.mapping.model import FieldMap, Mapping, Reference, condition_holds
 from qbo_sync.mapping.transforms import SKIP, TRANSFORMS, Transform
 
@@ -114,7 +136,8 @@ def row_to_qbo(
 
     ``fields=None`` builds a full body (create, with ``push_constants``). Given ``fields`` (CMMS
     column names or QBO paths), only those are sent, with ``"sparse": true`` when the row is
-    linked; a cleared text field is then sent as ``""``. A nested object (``BillAddr``) is sent
+    linked; a cleared text field is then sent as ``""`` and a cleared field of another kind raises
+    ``CannotClear`` (see the module docstring). A nested object (``BillAddr``) is sent
     whole when any of its fields is selected, since a sparse update may replace a nested object
     entirely (so pass the merged row). ``Id``/``SyncToken`` come from
     ``qb_id``/``qb_sync_token`` when the row is linked. References become ``{"value": qb_id}``.
@@ -128,6 +151,8 @@ def row_to_qbo(
         if sparse:
             body["sparse"] = True
     missing: list[MissingRef] = []
+    named = set(fields or ())
+    uncleared: list[Uncleared] = []
     for item in select_fields(mapping, fields):
         if not condition_holds(item.push_when, row):
             continue
@@ -135,8 +160,12 @@ def row_to_qbo(
             _push_reference(item, row, refs, body, missing)
         else:
             _push_field(mapping, item, row, body, sparse)
+        if sparse and (item.column in named or item.qbo in named) and _not_cleared(item, body):
+            uncleared.append(_uncleared(item))
     if missing:
         raise UnresolvedReference(mapping.describe(row), missing)
+    if uncleared:
+        raise CannotClear(mapping.describe(row), uncleared)
     if not sparse:
         for constant in mapping.push_constants:
             if condition_holds(constant.when, row):
@@ -157,6 +186,27 @@ def _push_field(
             return
         value = transform.clear_value
     set_path(body, field.qbo, value)
+
+
+def _not_cleared(item: FieldMap | Reference, body: dict[str, Any]) -> bool:
+    """True when ``item`` (selected and pushed) put nothing into the body: it is empty in the row
+    and its kind has no value that clears it in QuickBooks."""
+    return get_path(body, item.qbo) is None
+
+
+def _uncleared(item: FieldMap | Reference) -> Uncleared:
+    human = item.human
+    if isinstance(item, Reference):
+        advice = f"choose {_article(human)} {human} instead"
+    elif (item.transform or "str") == "bool":
+        advice = f"set {human} to yes or no instead"
+    else:
+        advice = f"set {_article(human)} {human} instead"
+    return Uncleared(item.column, human, advice)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _push_reference(

@@ -7,6 +7,7 @@
     └── RecordError                   one record cannot be mapped; the engine marks that record
         ├── FieldValueError           a value cannot be converted (bad date, unknown item type)
         ├── UnresolvedReference       a reference points at an object that is not linked yet
+        ├── CannotClear               a field emptied in the CMMS that QuickBooks cannot clear
         └── SkipRecord                the object is deliberately not synced (e.g. an Item Category)
 
 ``RecordError`` messages are written for a bookkeeper: they say which record, which field and
@@ -85,3 +86,26 @@ class SkipRecord(RecordError):
         self.record = record
         self.reason = reason
         super().__init__(f"{record}: skipped, {reason}")
+
+
+@dataclass(frozen=True)
+class Uncleared:
+    """One field emptied in the CMMS that a sparse update cannot clear in QuickBooks."""
+
+    column: str
+    human: str  # e.g. "sales price"
+    advice: str  # e.g. "set a sales price instead"
+
+
+class CannotClear(RecordError):
+    """A sparse update would have to clear fields QuickBooks cannot clear (see ``apply.py``)."""
+
+    def __init__(self, record: str, fields: list[Uncleared]) -> None:
+        self.record = record
+        self.fields = list(fields)
+        what = " and ".join(f.human for f in self.fields)
+        advice = "; ".join(dict.fromkeys(f.advice for f in self.fields))
+        super().__init__(
+            f"QuickBooks cannot clear the {what} of {record}; {advice} "
+            "(QuickBooks keeps its current value until then)."
+        )

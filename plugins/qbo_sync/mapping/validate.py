@@ -5,6 +5,11 @@ Rules come from the mapping file where they are data (``required``, ``required_w
 validators below where they need code (``validators: [qbo_name]``). Every message names the
 record and ends with what is wrong, e.g. "Item 'Hex Bolt M8': inventory items need an Inventory
 Asset account (Other Current Asset); 'Office Supplies' is an Expense account."
+
+The item account rules in ``items.yaml`` follow what QuickBooks (and the strict sandbox) accept:
+every item needs an Income or Other Income account; an inventory item's expense account must be
+Cost of Goods Sold (other items: Cost of Goods Sold, Expense or Other Expense); its asset account an
+Other Current Asset of subtype Inventory. A wrong one gets this module's message, not QuickBooks'.
 """
 
 from __future__ import annotations

@@ -45,8 +45,15 @@ ACTIVE_ANY = "Active IN (true, false)"
 
 
 def quote(value: str) -> str:
-    """A query string literal: single quotes, apostrophes escaped with a backslash."""
-    return "'" + value.replace("'", "\\'") + "'"
+    """A query string literal: single quotes; a backslash escapes the next character.
+
+    Apostrophes are escaped as ``\\'`` (Intuit's query documentation, qbo-api.md §2). A backslash
+    in the value is escaped as ``\\\\`` first, so ``Acme Tools\\`` cannot escape the closing quote
+    (QBO answered such a query with a 4000 "Lexical error", ruckus/quickbooks-ruby#345; escaping the
+    backslash is what integrators report working, ej2/python-quickbooks#319 — not in Intuit's
+    reference, so treat it as community-confirmed). The sandbox parser reads ``\\x`` as ``x`` too.
+    """
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def format_datetime(dt: datetime) -> str:

@@ -3,11 +3,21 @@
 Creates: rows without ``qb_id`` are validated before anything is sent, looked up in QuickBooks by
 natural key (a few ``IN (...)`` queries, not one per row) so an existing record is linked instead
 of duplicated, then created in batches of ≤ 30, each item with a deterministic id derived from
-(realm, entity, CMMS id, revision = hash of the payload) and correlated by ``bId``.
+(realm, entity, CMMS id, revision = hash of the payload) and correlated by ``bId``. A lookup chunk
+QuickBooks refuses (e.g. a 4000 parse error on an odd name) falls back to one lookup per name, and a
+record whose own lookup still fails gets a per-record error while the others are pushed.
+
+The batch ``requestid`` hashes the run key with the items: the transport's retries inside one run
+resend the same id (QuickBooks answers a repeat with the original answer, so nothing is written
+twice), while a later run is a new request, so a fault QuickBooks already returned (a name clash the
+bookkeeper has since fixed) is not replayed forever. Duplicates across runs after an unanswered
+create are prevented by the natural-key lookup before create, not by the requestid.
 
 Updates: rows whose comparable values differ from the last agreed snapshot are sent as sparse
-updates of exactly those fields with the current SyncToken. A 5010 (stale SyncToken) re-reads the
-object, merges it like a pull and retries once.
+updates of exactly those fields with the current SyncToken. An update with no field to send is never
+sent; a field QuickBooks cannot clear fails the record readably (see
+:func:`qbo_sync.mapping.apply.row_to_qbo`) and its snapshot keeps the old agreed value. A 5010
+(stale SyncToken) re-reads the object, merges it like a pull and retries once.
 
 Every record ends with ``qb_id``, ``qb_sync_token``, ``qb_status``, ``qb_error``, ``qb_synced_at``
 and ``qb_last_updated_at`` set, and its snapshot updated, in one transaction per batch.
@@ -23,13 +33,16 @@ from typing import Any
 
 from qbo_sync.mapping import RecordError, comparable, qbo_to_row, row_to_qbo, validate_for_push
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
-from qbo_sync.qbo.errors import QBOError, RecordRejected, StaleObject
+from qbo_sync.qbo.errors import FatalError, QBOError, RecordRejected, StaleObject
 from qbo_sync.qbo.paging import quote
 from qbo_sync.sync import messages, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.load import PullLoader
+from qbo_sync.sync.record import RecordFailure
 
 LOOKUP_CHUNK = 30
+# Body keys that are not fields: an update carrying only these would change nothing but SyncToken.
+_NOT_FIELDS = frozenset({"Id", "SyncToken", "sparse"})
 
 
 @dataclass
@@ -82,6 +95,8 @@ class Pusher:
         except RecordError as exc:
             self._fail(messages.unmappable(ctx.mapping, exc, row.get("id"), row.get("qb_id"), push=True))
             return None
+        if fields is not None and not set(body) - _NOT_FIELDS:
+            return None  # nothing QuickBooks would receive: never send an empty (no-op) update
         sent = (
             fields if fields is not None else [i.column for i in ctx.mapping.mapped if ctx.mapping.pushes(i)]
         )
@@ -95,9 +110,9 @@ class Pusher:
     def _batch(self, operation: str, items: list[Outgoing]) -> dict[str, Any]:
         ctx = self.ctx
         batch = [BatchItem(o.bid, operation, ctx.mapping.qbo_entity, o.body) for o in items]
-        rid = request_id_for(
-            ctx.realm_id, ctx.mapping.qbo_entity, operation, "|".join(o.request_id for o in items)
-        )
+        # The run key makes a later run a new request (see the module docstring).
+        content = "|".join([ctx.recorder.run_key, *(o.request_id for o in items)])
+        rid = request_id_for(ctx.realm_id, ctx.mapping.qbo_entity, operation, content)
         return ctx.client.batch(batch, request_id=rid)
 
     def _flush_failures(self) -> None:
@@ -114,8 +129,10 @@ class Pusher:
             ]
         ready = [o for o in (self._outgoing(r, None) for r in rows) if o is not None]
         if ready and not self.pulled_everything:
-            self._link_existing(ready)
-            ready = [o for o in ready if int(o.row["id"]) not in ctx.linked_in_memory]
+            unsure = self._link_existing(ready)
+            ready = [
+                o for o in ready if int(o.row["id"]) not in ctx.linked_in_memory and o.row["id"] not in unsure
+            ]
         if ctx.dry_run:
             for o in ready:
                 ctx.counts.created += 1
@@ -125,22 +142,70 @@ class Pusher:
                 self._create_batch(chunk)
         self._flush_failures()
 
-    def _link_existing(self, ready: list[Outgoing]) -> None:
-        """Look the new records up in QuickBooks by natural key and link what already exists."""
+    def _link_existing(self, ready: list[Outgoing]) -> set[Any]:
+        """Look the new records up in QuickBooks by natural key and link what already exists.
+
+        Returns the CMMS ids of records whose lookup failed (they failed readably, not created)."""
         ctx = self.ctx
         parts = [p for p in ctx.mapping.natural_key if not p.optional]
         if not parts:
-            return
+            return set()
         part = parts[0]
         values = sorted({str(o.row[part.cmms]).strip() for o in ready if o.row.get(part.cmms)})
         found: list[dict[str, Any]] = []
+        failed: dict[str, FatalError] = {}
         for start in range(0, len(values), LOOKUP_CHUNK):
             chunk = values[start : start + LOOKUP_CHUNK]
-            where = f"{part.qbo} IN ({', '.join(quote(v) for v in chunk)})"
-            for page in ctx.client.iter_pages(ctx.mapping.qbo_entity, where, include_inactive=True):
-                found.extend(page)
+            try:
+                found.extend(self._lookup(part.qbo, chunk))
+            except FatalError as exc:  # one odd value spoils the chunk: look each one up on its own
+                found.extend(self._lookup_each(part.qbo, chunk, exc, failed))
         if found:
             self.loader.load_page(found)
+        unsure = [o for o in ready if str(o.row.get(part.cmms) or "").strip() in failed]
+        for o in unsure:
+            self._fail(self._lookup_failure(o.row, failed[str(o.row[part.cmms]).strip()]))
+        return {o.row["id"] for o in unsure}
+
+    def _lookup_each(
+        self, qbo_field: str, chunk: list[str], chunk_error: FatalError, failed: dict[str, FatalError]
+    ) -> list[dict[str, Any]]:
+        """Per-value lookups after a refused chunk; if every value is refused on its own too, the
+        query itself is the problem (not one name), so the chunk's error stops the run."""
+        found: list[dict[str, Any]] = []
+        refused: dict[str, FatalError] = {}
+        for value in chunk:
+            try:
+                found.extend(self._lookup(qbo_field, [value]))
+            except FatalError as exc:
+                refused[value] = exc
+        if len(chunk) > 1 and len(refused) == len(chunk):
+            raise chunk_error
+        failed.update(refused)
+        return found
+
+    def _lookup(self, qbo_field: str, values: list[str]) -> list[dict[str, Any]]:
+        where = f"{qbo_field} IN ({', '.join(quote(v) for v in values)})"
+        rows: list[dict[str, Any]] = []
+        for page in self.ctx.client.iter_pages(self.ctx.mapping.qbo_entity, where, include_inactive=True):
+            rows.extend(page)
+        return rows
+
+    def _lookup_failure(self, row: dict[str, Any], error: FatalError) -> RecordFailure:
+        """A record that could not be looked up by name is not created (it might be a duplicate)."""
+        said = (error.message or str(error)).rstrip(". ")
+        return RecordFailure(
+            message=(
+                f"{self.ctx.who(row)}: QuickBooks could not search for this name ({said}), so it was not "
+                "created (it might already exist there). Check the name for unusual characters, "
+                f"correct it in the CMMS and run the sync again."
+            ),
+            code=f"qbo_{error.code}" if error.code else "lookup_failed",
+            cmms_id=row.get("id"),
+            qb_id=row.get("qb_id"),
+            detail=str(error),
+            intuit_tid=error.intuit_tid,
+        )
 
     def _create_batch(self, items: list[Outgoing]) -> None:
         outcomes = self._batch("create", items)
