@@ -14,6 +14,9 @@ CMMS database. :class:`TokenManager` is the transport's token provider:
 - ``invalid_grant``: re-read the row; if another writer stored a newer refresh token, retry with it;
   otherwise mark the realm ``reconnect_needed`` and raise :class:`ReconnectNeeded`, whose message
   tells a person how to reconnect.
+- A network error or 5xx from the token endpoint (:class:`RetriableError`) rolls the transaction
+  back and is raised as is: the stored tokens stay valid, the realm stays ``connected``, and the
+  transport retries the whole token fetch within its bounded retry loop.
 
 Every token read is registered with Airflow's secrets masker; tokens are encrypted at rest with the
 Fernet key (:mod:`qbo_sync.qbo.crypto`) and never logged.
@@ -46,7 +49,6 @@ RECONNECT_HOW = (
     "'Connect to QuickBooks' (/qbo/connect), i.e. run the OAuth connect flow for this realm again, then "
     "clear and re-run the failed task."
 )
-
 
 
 @dataclass(frozen=True)

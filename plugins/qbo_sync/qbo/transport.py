@@ -6,6 +6,9 @@ Each response goes through :func:`~qbo_sync.qbo.errors.classify`; then:
 
 - :class:`AuthError` → ``token_provider.refresh(rejected_token)`` once, resend (like httpx's auth
   flow); a second auth failure is raised.
+- a :class:`RetriableError` while getting or refreshing the token (token endpoint unreachable or
+  5xx) counts as a failed attempt of the request and is retried with the same backoff (the token
+  provider never marks the realm ``reconnect_needed`` for it; only ``invalid_grant`` does).
 - :class:`ThrottledError` (429) → the realm's budget pauses every client for ``Retry-After`` seconds
   if the server sent it, else ``throttle_wait`` (60 s, Intuit's guidance), then retry.
 - other :class:`RetriableError` (5xx, network error, timeout) → sleep ``uniform(0, min(backoff_max,
@@ -28,9 +31,11 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -127,12 +132,22 @@ class Transport:
         self._sleep = sleep
         self.budget = budget or budget_for(self.realm_id)
         self._rng = rng
+        self._local = threading.local()  # per thread: the server time of its last success
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, realm_id={self.realm_id!r})"
 
     def url_for(self, path: str) -> str:
         return f"{self.base_url}/v3/company/{self.realm_id}/{path.lstrip('/')}"
+
+    def take_server_time(self) -> datetime | None:
+        """The server's ``time`` of the last successful response on this thread (then forgotten).
+
+        Per thread, so requests of other threads (pages fetched ahead, other runs sharing the
+        transport) never show up here; ``None`` when the response had no readable ``time``."""
+        moment = getattr(self._local, "server_time", None)
+        self._local.server_time = None
+        return moment
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff before retry number ``attempt`` (1-based)."""
@@ -155,25 +170,43 @@ class Transport:
         retry_safe = kind in SAFE_KINDS or bool(query.get("requestid"))
         target = redacted_target(path, query)
         refreshed = False
+        rejected: str | None = None  # refused by the server; its refresh has not succeeded yet
         attempt = 0
         while True:
             attempt += 1
-            token = self.token_provider.access_token()
-            outcome = self._attempt(method, path, query, json, data, content_type, kind, token)
+            token = self._token(rejected)
+            if isinstance(token, RetriableError):
+                outcome: ParsedResponse | QBOError = token
+            else:
+                rejected = None
+                outcome = self._attempt(method, path, query, json, data, content_type, kind, token)
             if isinstance(outcome, ParsedResponse):
+                self._local.server_time = _server_time(outcome.body)
                 return outcome
             error = outcome
             if isinstance(error, AuthError) and not refreshed:
                 refreshed = True
                 attempt -= 1
+                rejected = token if isinstance(token, str) else None
                 self._log(logging.INFO, method, target, error, "refreshing the access token and resending")
-                self.token_provider.refresh(token)
                 continue
             error = self._unless_safe(error, retry_safe)
             if not isinstance(error, RetriableError) or attempt >= self.max_attempts:
                 self._log(logging.ERROR, method, target, error, f"giving up after {attempt} attempt(s)")
                 raise error
             self._wait_before_retry(method, target, error, attempt)
+
+    def _token(self, rejected: str | None) -> str | RetriableError:
+        """The access token to send (after refreshing ``rejected`` if the server refused it), or the
+        network/5xx error of the token endpoint: retried like any attempt, and never ambiguous for a
+        write (the API request was not sent)."""
+        try:
+            if rejected is not None:
+                return self.token_provider.refresh(rejected)
+            return self.token_provider.access_token()
+        except RetriableError as error:
+            error._not_sent = True  # type: ignore[attr-defined]
+            return error
 
     def _attempt(
         self,
@@ -261,6 +294,17 @@ def _network_error(exc: requests.RequestException) -> RetriableError:
     error = RetriableError(f"network error: request {what} ({exc.__class__.__name__})")
     error._not_sent = not_sent  # type: ignore[attr-defined]
     return error
+
+
+def _server_time(body: dict[str, Any]) -> datetime | None:
+    raw = body.get("time")
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def _decode(content: bytes) -> dict[str, Any] | str | None:

@@ -8,7 +8,8 @@
 
 Objects are deduplicated on (Id, SyncToken) within the run (overlap windows repeat some). The
 watermark to store afterwards is the CDC response time, else the latest ``LastUpdatedTime`` seen,
-minus :data:`OVERLAP`; the caller stores it only after the load committed.
+else (a query that found nothing) the query response's server time, minus :data:`OVERLAP`; the
+caller stores it only after the load committed.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Extract:
         self.mark = mark
         self.mode = mode
         self.high: datetime | None = None
+        self.quiet_time: datetime | None = None  # server time of a query that found no change
         self._seen: set[tuple[str, str]] = set()
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
@@ -92,15 +94,31 @@ class Extract:
             self.mode = "query"
         if self.mode == "query":
             assert self.mark is not None
-            yield from self.client.query_changed_since(entity, self.mark, include_inactive=True)
+            self._server_time()  # forget any earlier answer's time
+            found = False
+            for page in self.client.query_changed_since(entity, self.mark, include_inactive=True):
+                found = found or bool(page)
+                yield page
+            if not found:  # nothing changed: one request was made, the empty first page
+                self.quiet_time = self._server_time()
             return
         yield from self.client.iter_pages(entity, include_inactive=self.mapping.pull_inactive)
 
+    def _server_time(self) -> datetime | None:
+        transport = getattr(self.client, "transport", None)
+        take = getattr(transport, "take_server_time", None)
+        return take() if callable(take) else None
+
     def next_watermark(self, oldest_failed: datetime | None) -> datetime | None:
-        """What to store after the load committed (never past a record that failed to load)."""
+        """What to store after the load committed (never past a record that failed to load).
+
+        When nothing changed, a query's server time (minus the overlap) moves the watermark on, so
+        an entity quiet for a month gets back to CDC instead of querying forever."""
         high = self.high
         if oldest_failed is not None and (high is None or oldest_failed < high):
             high = oldest_failed
+        if high is None and oldest_failed is None:
+            high = self.quiet_time
         if high is None:
             return self.mark
         candidate = high - OVERLAP

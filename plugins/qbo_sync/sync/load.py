@@ -7,10 +7,17 @@ written, local-only changes are left for the push (the snapshot keeps QuickBooks
 push sees the difference), both-changed fields follow the owner or open a conflict. The rows, their
 snapshots and conflicts are written in the same transaction, so a pulled value never looks like a
 local edit. Unchanged objects (same SyncToken) cost no write at all.
+
+One bad record never stops the rest: an object that cannot be mapped (a bad value, even one the
+mapping did not wrap, like a malformed ``LastUpdatedTime``) is a per-record error; a page the
+database refuses (NUMERIC overflow, CHECK, length) is rolled back and redone one record per
+savepoint, each refused record becoming a per-record error. Either way the watermark stays before
+the failed record.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +41,14 @@ from qbo_sync.mapping.keys import normalize_key
 from qbo_sync.sync import messages, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.extract import _last_updated
+from qbo_sync.sync.record import RecordFailure, _db_reason, db_rejected, unreadable
+
+log = logging.getLogger("qbo_sync.sync")
+
+# What the database says when one record does not fit (NUMERIC overflow, too long, CHECK, NOT NULL)
+DB_REFUSALS = (sa.exc.IntegrityError, sa.exc.DataError)
+# What a converter may raise for a bad value when the mapping did not wrap it in a FieldValueError
+UNREADABLE = (ValueError, TypeError, ArithmeticError)
 
 # One object of a page after mapping: its CMMS values, or why it could not be mapped.
 Mapped = dict[str, Any] | Exception
@@ -50,6 +65,30 @@ class PagePlan:
     settled: list[tuple[int, str]] = field(default_factory=list)
 
 
+@dataclass
+class _Page:
+    """What one page's records are matched against (read once per page)."""
+
+    existing: dict[str, dict[str, Any]]
+    snaps: dict[int, dict[str, Any]]
+    open_: dict[int, set[str]]
+
+
+@dataclass
+class _Mark:
+    """In-memory state to return to when a transaction or savepoint is rolled back."""
+
+    counts: dict[str, int]
+    recorder: tuple[list[RecordFailure], dict[str, int]]
+    oldest_failed: datetime | None
+    popped: int
+
+
+def _local_id(obj: dict[str, Any], existing: dict[str, dict[str, Any]]) -> int | None:
+    local = existing.get(str(obj.get("Id")))
+    return int(local["id"]) if local else None
+
+
 class PullLoader:
     """Loads pages of QuickBooks objects for one entity run."""
 
@@ -57,6 +96,7 @@ class PullLoader:
         self.ctx = ctx
         self.oldest_failed: datetime | None = None
         self._index: dict[tuple[str | None, ...], list[dict[str, Any]]] | None = None
+        self._popped: list[tuple[tuple[str | None, ...], int, dict[str, Any]]] = []  # links made
         table = ctx.table
         # NOT NULL columns with a server default: an insert leaves them out rather than send NULL
         self._defaulted = [c.name for c in table.c if not c.nullable and c.server_default is not None]
@@ -103,23 +143,101 @@ class PullLoader:
             raise failure
 
     def load_page(self, objects: list[dict[str, Any]], mapped: list[Mapped] | None = None) -> None:
-        """Load one page in one transaction (``mapped``: the page's :meth:`prepare`, if done)."""
-        ctx = self.ctx
+        """Load one page in one transaction (``mapped``: the page's :meth:`prepare`, if done).
+
+        If the database refuses the page (a value too large or too long for its column, a CHECK
+        constraint), it is rolled back and loaded again one record at a time, each under a
+        savepoint: the good records load, each refused one becomes a per-record error."""
         if mapped is None:
             mapped = self.prepare(objects)
+        mark = self._checkpoint()
+        try:
+            self._load(objects, mapped, by_record=False)
+        except DB_REFUSALS as exc:
+            self._rewind(mark)
+            log.warning(
+                "%s: the CMMS database refused a page of %d record(s) (%s); loading them one by one",
+                self.ctx.mapping.entity,
+                len(objects),
+                _db_reason(exc),
+            )
+            self._load(objects, mapped, by_record=True)
+
+    def _load(self, objects: list[dict[str, Any]], mapped: list[Mapped], by_record: bool) -> None:
+        ctx = self.ctx
         with ctx.engine.begin() as conn:
             existing = store.rows_by_qb_id(conn, ctx.table, [str(o.get("Id")) for o in objects])
             ids = [int(r["id"]) for r in existing.values()]
             snaps = store.snapshots(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
             open_ = store.open_conflicts(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
-            plan = PagePlan()
-            for obj, result in zip(objects, mapped, strict=True):
-                remote = self._map(obj, result, existing)
-                if remote is not None:
-                    self._one(conn, plan, obj, remote, existing.get(remote["qb_id"]), snaps, open_)
-            if not ctx.dry_run:
-                self._write(conn, plan)
+            page = _Page(existing, snaps, open_)
+            if by_record:
+                for obj, result in zip(objects, mapped, strict=True):
+                    self._load_one(conn, page, obj, result)
+            else:
+                plan = PagePlan()
+                for obj, result in zip(objects, mapped, strict=True):
+                    self._plan(conn, plan, page, obj, result)
+                if not ctx.dry_run:
+                    self._write(conn, plan)
             ctx.recorder.flush(conn, ctx.table, ctx.now)
+
+    def _plan(
+        self, conn: sa.Connection, plan: PagePlan, page: _Page, obj: dict[str, Any], result: Mapped
+    ) -> dict[str, Any] | None:
+        remote = self._map(obj, result, page.existing)
+        if remote is not None:
+            local = page.existing.get(remote["qb_id"])
+            self._one(conn, plan, obj, remote, local, page.snaps, page.open_)
+        return remote
+
+    def _load_one(self, conn: sa.Connection, page: _Page, obj: dict[str, Any], result: Mapped) -> None:
+        """One record under a savepoint; a database refusal becomes its per-record error."""
+        mark = self._checkpoint()
+        plan = PagePlan()
+        remote: dict[str, Any] | None = None
+        try:
+            with conn.begin_nested():
+                remote = self._plan(conn, plan, page, obj, result)
+                if not self.ctx.dry_run:
+                    self._write(conn, plan)
+        except DB_REFUSALS as exc:
+            self._rewind(mark)
+            self._refused(obj, remote or {}, page.existing, exc)
+
+    def _refused(
+        self, obj: dict[str, Any], remote: dict[str, Any], existing: dict[str, dict[str, Any]], exc: Exception
+    ) -> None:
+        self.ctx.counts.pulled += 1
+        remote = remote or {"qb_id": str(obj.get("Id"))}
+        self._fail(obj, db_rejected(self.ctx.mapping, self.ctx.table, remote, _local_id(obj, existing), exc))
+
+    # --- undo of a rolled-back attempt ---------------------------------------------------------
+
+    def _checkpoint(self) -> _Mark:
+        ctx = self.ctx
+        return _Mark(
+            counts=ctx.counts.as_dict(),
+            recorder=ctx.recorder.checkpoint(),
+            oldest_failed=self.oldest_failed,
+            popped=len(self._popped),
+        )
+
+    def _rewind(self, mark: _Mark) -> None:
+        """Undo the in-memory effects of a rolled-back attempt: counts, queued failures, the
+        oldest failure, and natural-key links (the rows go back into the index)."""
+        ctx = self.ctx
+        for name, value in mark.counts.items():
+            setattr(ctx.counts, name, value)
+        ctx.recorder.rewind(mark.recorder)
+        self.oldest_failed = mark.oldest_failed
+        while len(self._popped) > mark.popped:
+            key, i, row = self._popped.pop()
+            ctx.linked_in_memory.discard(int(row["id"]))
+            if self._index is not None:
+                self._index.setdefault(key, []).insert(i, row)
+
+    # --- mapping results -----------------------------------------------------------------------
 
     def _map(
         self, obj: dict[str, Any], result: Mapped, existing: dict[str, dict[str, Any]]
@@ -128,23 +246,30 @@ class PullLoader:
         ctx.counts.pulled += 1
         if isinstance(result, dict):
             return result
+        if isinstance(result, UNREADABLE) and not isinstance(result, RecordError):
+            self._fail(obj, unreadable(ctx.mapping, obj, _local_id(obj, existing), result))
+            return None
         if not isinstance(result, RecordError):
             raise result
         if isinstance(result, SkipRecord):
             ctx.counts.skipped += 1
             ctx.recorder.said("skipped", str(result))
         else:
-            exc = result
             qb_id = str(obj.get("Id"))
-            local = existing.get(qb_id)
-            ctx.counts.failed += 1
-            ctx.recorder.fail_record(
-                messages.unmappable(ctx.mapping, exc, local["id"] if local else None, qb_id, push=False)
-            )
-            moment = _last_updated(obj)
-            if moment is not None and (self.oldest_failed is None or moment < self.oldest_failed):
-                self.oldest_failed = moment
+            failure = messages.unmappable(ctx.mapping, result, _local_id(obj, existing), qb_id, push=False)
+            self._fail(obj, failure)
         return None
+
+    def _fail(self, obj: dict[str, Any], failure: RecordFailure) -> None:
+        self.ctx.counts.failed += 1
+        self.ctx.recorder.fail_record(failure)
+        self._note_failed(obj)
+
+    def _note_failed(self, obj: dict[str, Any]) -> None:
+        """The watermark must not move past a record that failed to load."""
+        moment = _last_updated(obj)
+        if moment is not None and (self.oldest_failed is None or moment < self.oldest_failed):
+            self.oldest_failed = moment
 
     def _one(
         self,
@@ -199,6 +324,7 @@ class PullLoader:
         for i, row in enumerate(candidates):
             if matches_natural_key(mapping, row, obj):
                 self.ctx.linked_in_memory.add(int(row["id"]))
+                self._popped.append((key, i, row))
                 return candidates.pop(i)
         return None
 

@@ -16,7 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbo_sync.db import schema
+from qbo_sync.mapping import Mapping, get_path
+from qbo_sync.sync import store
 from qbo_sync.sync.counts import SyncCounts
+from qbo_sync.sync.extract import _last_updated
 
 log = logging.getLogger("qbo_sync.sync")
 
@@ -102,6 +105,14 @@ class RunRecorder:
             )
             conn.execute(stmt, [{"b_id": f.cmms_id, "b_error": f.message} for f in marked])
 
+    def checkpoint(self) -> tuple[list[RecordFailure], dict[str, int]]:
+        """What :meth:`rewind` returns to (queued failures, per-action log counts)."""
+        return list(self._pending), dict(self._logged)
+
+    def rewind(self, mark: tuple[list[RecordFailure], dict[str, int]]) -> None:
+        """Forget failures queued since ``mark`` (their transaction was rolled back)."""
+        self._pending, self._logged = list(mark[0]), dict(mark[1])
+
     def warn(self, text: str) -> None:
         """Log a per-record problem that is not a failure (e.g. a conflict waiting for a person)."""
         log.warning("%s%s", "[dry run] " if self.dry_run else "", text)
@@ -124,3 +135,59 @@ class RunRecorder:
         values.update(counts.as_dict())
         with self.engine.begin() as conn:
             conn.execute(sa.update(t).where(t.c.id == self.run_id).values(values))
+
+
+def _db_reason(exc: BaseException) -> str:
+    """The database's own first line (never SQLAlchemy's text, which carries the parameters)."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return lines[0] if lines else exc.__class__.__name__
+
+
+def db_rejected(
+    mapping: Mapping, table: sa.Table, remote: dict[str, Any], cmms_id: int | None, exc: BaseException
+) -> RecordFailure:
+    """A pulled record the CMMS database refused (a value too large or too long for its column,
+    a CHECK constraint), naming the field when it can be told."""
+    reason = _db_reason(exc)
+    what = "one of its values"
+    misfit = store.misfit(table, remote)
+    if misfit is not None:
+        field = next((f for f in mapping.fields if f.column == misfit[0]), None)
+        label = field.label if field and field.label else misfit[0].replace("_", " ")
+        what = f"its {label} ({misfit[1]}{f', QuickBooks {field.qbo}' if field else ''})"
+    qb_id = remote.get("qb_id")
+    return RecordFailure(
+        message=(
+            f"{mapping.describe(remote)} (QuickBooks Id {qb_id}): the CMMS database refused {what} "
+            f"({reason}). It was not loaded into the CMMS; the other records were. Correct the value "
+            "in QuickBooks (or ask for the CMMS column to be widened) and run the sync again."
+        ),
+        code="db_rejected",
+        cmms_id=cmms_id,
+        qb_id=qb_id,
+        detail=reason,
+    )
+
+
+def unreadable(mapping: Mapping, obj: dict[str, Any], cmms_id: int | None, exc: Exception) -> RecordFailure:
+    """A pulled object with a value the mapping could not convert and did not wrap in a
+    FieldValueError itself (e.g. a malformed ``MetaData.LastUpdatedTime``)."""
+    what = "a value"
+    raw_time = get_path(obj, "MetaData.LastUpdatedTime")
+    if raw_time is not None and _last_updated(obj) is None:
+        what = f"MetaData.LastUpdatedTime {raw_time!r}"
+    title = next((get_path(obj, f.qbo) for f in mapping.fields if f.column == mapping.title_column), None)
+    who = mapping.describe({mapping.title_column: title}) if isinstance(title, str) else mapping.label
+    reason = str(exc) or exc.__class__.__name__
+    return RecordFailure(
+        message=(
+            f"{who} (QuickBooks Id {obj.get('Id')}): QuickBooks sent {what} that cannot be read "
+            f"({reason}). It was not loaded into the CMMS; the other records were. Check the record in "
+            "QuickBooks (saving it again there rewrites it) and run the sync again."
+        ),
+        code="invalid_value",
+        cmms_id=cmms_id,
+        qb_id=str(obj.get("Id")),
+        detail=reason,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -240,3 +241,20 @@ def save_watermark(
         key_cols=["realm_id", "entity", "direction"],
         update_cols=["watermark", "mode"],
     )
+
+
+def misfit(table: sa.Table, row: dict[str, Any]) -> tuple[str, Any] | None:
+    """``(column, value)`` of the first value that cannot fit its column (NUMERIC precision,
+    string length), to name the field in a database refusal; None when none can be told."""
+    for name, value in row.items():
+        col = table.c.get(name)
+        if col is not None and value is not None and _too_big(col.type, value):
+            return name, value
+    return None
+
+
+def _too_big(kind: sa.types.TypeEngine[Any], value: Any) -> bool:
+    if isinstance(kind, sa.Numeric) and kind.precision is not None and isinstance(value, int | Decimal):
+        return abs(Decimal(value)) >= Decimal(10) ** (kind.precision - (kind.scale or 0))
+    length = getattr(kind, "length", None)
+    return isinstance(value, str) and isinstance(length, int) and len(value) > length
