@@ -288,7 +288,9 @@ def test_bad_value_names_record_and_field(mappings: dict[str, Mapping], resolver
     obj["QtyOnHand"] = "lots"
     with pytest.raises(FieldValueError) as info:
         qbo_to_row(mappings["items"], obj, resolver)
-    assert str(info.value) == "Item (QuickBooks Id 19): QtyOnHand: expected a number (got 'lots')"
+    assert (
+        str(info.value) == "Item 'Hex Bolt M8' (QuickBooks Id 19): QtyOnHand: expected a number (got 'lots')"
+    )
 
 
 def test_comparable_is_json_ready(mappings: dict[str, Mapping], resolver: RefResolver) -> None:

@@ -65,3 +65,27 @@ def test_a_set_value_and_a_create_are_unaffected(mappings: dict[str, Mapping], r
     created = row_to_qbo(mappings["items"], item(qb_id=None, unit_price=None, purchase_cost=None), resolver)
     assert "UnitPrice" not in created and "PurchaseCost" not in created
     assert created["Name"] == "Hex Bolt M8"
+
+
+def test_unreadable_values_from_quickbooks_are_field_errors() -> None:
+    from qbo_sync.mapping import FieldValueError, load_mappings, qbo_to_row
+    from qbo_sync.mapping.transforms import TRANSFORMS
+
+    class NoRefs:
+        def to_qb_id(self, table: str, cmms_id: int) -> str | None:
+            return None
+
+        def to_cmms_id(self, table: str, qb_id: str) -> int | None:
+            return None
+
+    customers = load_mappings()["customers"]
+    bad_time = {
+        "Id": "7",
+        "SyncToken": "0",
+        "DisplayName": "Acme",
+        "MetaData": {"LastUpdatedTime": "not a time"},
+    }
+    with pytest.raises(FieldValueError, match=r"MetaData\.LastUpdatedTime"):
+        qbo_to_row(customers, bad_time, NoRefs())
+    with pytest.raises(ValueError, match="number too large"):
+        TRANSFORMS["qty"].to_cmms(Decimal("1e30"))

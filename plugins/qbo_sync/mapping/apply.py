@@ -78,10 +78,17 @@ def qbo_to_row(mapping: Mapping, obj: dict[str, Any], refs: RefResolver) -> dict
     ``UnresolvedReference`` when a referenced object is not in the CMMS yet."""
     qb_id, token = obj.get("Id"), obj.get("SyncToken")
     meta = obj.get("MetaData")
+    updated = meta.get("LastUpdatedTime") if isinstance(meta, dict) else None
+    try:
+        last_updated = _to_utc(updated)
+    except (ValueError, TypeError) as exc:
+        raise FieldValueError(
+            _qbo_record(mapping, obj), "MetaData.LastUpdatedTime", updated, str(exc)
+        ) from None
     row: dict[str, Any] = {
         "qb_id": None if qb_id is None else str(qb_id),
         "qb_sync_token": None if token is None else str(token),
-        "qb_last_updated_at": _to_utc(meta.get("LastUpdatedTime") if isinstance(meta, dict) else None),
+        "qb_last_updated_at": last_updated,
     }
     skipped: tuple[str, Any] | None = None
     plan = compiled(mapping)
@@ -105,7 +112,11 @@ def qbo_to_row(mapping: Mapping, obj: dict[str, Any], refs: RefResolver) -> dict
 
 
 def _qbo_record(mapping: Mapping, obj: dict[str, Any]) -> str:
-    return f"{mapping.label} (QuickBooks Id {obj.get('Id')})"
+    """``Customer 'Acme' (QuickBooks Id 7)``: the record's name where the mapping knows its title."""
+    title_path = next((f.qbo for f in mapping.fields if f.column == mapping.title_column), None)
+    title = obj.get(title_path) if title_path and "." not in title_path else None
+    named = f" '{title}'" if isinstance(title, str) and title else ""
+    return f"{mapping.label}{named} (QuickBooks Id {obj.get('Id')})"
 
 
 def _pull_references(

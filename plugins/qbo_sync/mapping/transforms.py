@@ -119,7 +119,10 @@ def _decimal(value: Any, places: int) -> Decimal | None:
     if not number.is_finite():
         raise ValueError("expected a finite number")
     quantum = _QUANTUM.get(places) or Decimal(1).scaleb(-places)
-    return number.quantize(quantum, rounding=ROUND_HALF_UP)
+    try:
+        return number.quantize(quantum, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # too many digits for the decimal context
+        raise ValueError(f"number too large ({number})") from exc
 
 
 def json_number(number: Decimal) -> int | float:

@@ -72,7 +72,7 @@ def unmappable(
 ) -> RecordFailure:
     """A record that cannot be mapped (bad value, reference not linked yet)."""
     where = "sent to QuickBooks" if push else "loaded into the CMMS"
-    advice = FIX_AND_RERUN
+    advice = FIX_AND_RERUN if push else "Correct the record in QuickBooks and run the sync again."
     if isinstance(error, UnresolvedReference):
         advice = "It is retried automatically once the referenced records are synced."
     return RecordFailure(
