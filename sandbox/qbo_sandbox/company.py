@@ -265,8 +265,14 @@ class Company(LedgerMixin):
                     out.append({name: items, "startPosition": 1, "maxResults": len(items)})
             return [{"QueryResponse": out or [{}]}]
 
-    def load_raw(self, entity: str, obj: dict[str, Any]) -> dict[str, Any]:
-        """Insert a recorded object as-is (keeps Id, SyncToken, MetaData); replaces a same-Id one."""
+    def load_raw(
+        self, entity: str, obj: dict[str, Any], *, changed_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Insert a recorded object as-is (keeps Id, SyncToken, MetaData); replaces a same-Id one.
+
+        ``changed_at`` files the object in the change log at that time instead of its
+        ``LastUpdatedTime`` (for tests that need QuickBooks to send an unreadable stamp).
+        """
         spec = self._spec(entity)
         stored = copy.deepcopy(obj)
         if not stored.get("Id"):
@@ -285,7 +291,7 @@ class Company(LedgerMixin):
                 self._unindex_name(spec, old)
             if spec.kind == "txn":
                 self._index_txn(spec.name, old, stored)
-            self._insert(spec.name, stored, parse_datetime(meta["LastUpdatedTime"]))
+            self._insert(spec.name, stored, changed_at or parse_datetime(meta["LastUpdatedTime"]))
             return copy.deepcopy(stored)
 
     # --- internals -----------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from tests.sync.sync_helpers import execute, qbo_all, rows, scalar
 OLD_STAMP = "2020-01-01T00:00:00-08:00"
 
 
-def _clone(sb: Any, entity: str, source_id: str, **changes: Any) -> dict[str, Any]:
+def _clone(sb: Any, entity: str, source_id: str, changed_at: Any = None, **changes: Any) -> dict[str, Any]:
     obj = copy.deepcopy(sb.company.read(entity, source_id))
     obj.update(changes)
-    return sb.company.load_raw(entity, obj)
+    return sb.company.load_raw(entity, obj, changed_at=changed_at)
 
 
 def test_a_value_too_large_for_its_column_fails_only_that_record(
@@ -76,10 +76,16 @@ def test_a_malformed_last_updated_time_fails_only_that_record(sb: Any, engine: s
     customers = qbo_all(sb, "Customer")
     no_offset = {"CreateTime": OLD_STAMP, "LastUpdatedTime": "2026-01-01T00:00:00"}
     _clone(sb, "Customer", customers[0]["Id"], Id="9003", DisplayName="No Offset Co", MetaData=no_offset)
-    _clone(sb, "Customer", customers[1]["Id"], Id="9004", DisplayName="Broken Clock Co")
-    with sb.company._lock:  # the sandbox itself refuses to load such a stamp: spoil it in place
-        sb.company._objs["Customer"]["9004"]["MetaData"]["LastUpdatedTime"] = "not a time"
-        sb.company._views.changed("Customer")
+    broken = {"CreateTime": OLD_STAMP, "LastUpdatedTime": "not a time"}
+    _clone(
+        sb,
+        "Customer",
+        customers[1]["Id"],
+        sb.clock.now(),
+        Id="9004",
+        DisplayName="Broken Clock Co",
+        MetaData=broken,
+    )
     assert sb.company.read("Customer", "9004")["MetaData"]["LastUpdatedTime"] == "not a time"
 
     counts = run_sync("customers")["customers"]
