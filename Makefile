@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run demo test lint sandbox migrate bench clean
+.PHONY: setup run demo stop test lint sandbox migrate bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ run: setup
 
 demo: setup
 	bash scripts/run_local.sh --no-serve
+
+stop:
+	-test -f .run/sandbox.pid && kill $$(cat .run/sandbox.pid) && rm -f .run/sandbox.pid
 
 test: setup
 	$(VENV)/bin/ruff check .
@@ -40,5 +43,5 @@ migrate: setup
 bench: setup
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
 
-clean:
+clean: stop
 	rm -rf $(VENV) .airflow .airflow-test .run

@@ -70,8 +70,17 @@ with DAG(
 
     ready = preflight()
     reference = [sync_entity.override(task_id=f"pull_{name}")(entity=name) for name in REFERENCE]
-    masters = [sync_entity.override(task_id=f"sync_{name}")(entity=name) for name in MASTERS]
-    transactions = EmptyOperator(task_id="transactions", doc_md="Invoices, bills and expenses push here.")
+    # "none_failed": a master still runs when reference pulls were left out of `entities` (skipped),
+    # never after one failed; the task itself re-checks the switch.
+    masters = [
+        sync_entity.override(task_id=f"sync_{name}", trigger_rule="none_failed")(entity=name)
+        for name in MASTERS
+    ]
+    transactions = EmptyOperator(
+        task_id="transactions",
+        trigger_rule="none_failed_min_one_success",
+        doc_md="Invoices, bills and expenses push here.",
+    )
 
     ready >> reference
     for master in masters:

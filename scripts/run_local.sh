@@ -44,7 +44,7 @@ if ! curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" 
 fi
 echo "http://127.0.0.1:$SANDBOX_PORT (log: .run/sandbox.log)"
 
-[ -f .run/fernet.key ] || "$BIN/python" -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" >.run/fernet.key
+[ -f .run/fernet.key ] || (umask 077 && "$BIN/python" -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" >.run/fernet.key)
 cat >.run/env.sh <<ENV
 # source .run/env.sh to use the airflow and qbo-sync commands against the local setup
 export PATH="$BIN:\$PATH"

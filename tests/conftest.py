@@ -85,6 +85,26 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sweep_abandoned_test_databases() -> None:
+    """Drop test databases an interrupted earlier session left behind (older than an hour, unused)."""
+    import sqlalchemy as sa
+
+    if _pg_available() is not None:
+        return
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    stale = sa.text(
+        "SELECT datname FROM pg_database d "
+        "WHERE (datname LIKE 'qbo\\_test\\_%' OR datname LIKE 'qbo\\_dag\\_%') "
+        "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) "
+        "AND (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification < now() - interval '1 hour'"
+    )
+    with admin.connect() as conn:
+        for name in conn.execute(stale).scalars():
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
 @pytest.fixture()
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test."""

@@ -57,10 +57,9 @@ def test_full_sync_both_ways_then_quiet(sandbox: Any, cmms: sa.Engine) -> None:
         got = q(cmms, f"SELECT qb_id FROM {table} WHERE qb_status = 'synced' AND qb_id IS NOT NULL")
         assert expected and sorted(r.qb_id for r in got) == sorted(o["Id"] for o in expected), table
         assert q(cmms, f"SELECT count(*) AS n FROM {table}")[0].n == len(expected), table
-    runs = q(cmms, "SELECT entity, status FROM sync_runs ORDER BY id")
-    assert [r.entity for r in runs][:3] == ["accounts", "tax_codes", "tax_rates"] or {
-        r.entity for r in runs[:3]
-    } == {"accounts", "tax_codes", "tax_rates"}
+    runs = q(cmms, "SELECT entity, status, started_at, finished_at FROM sync_runs ORDER BY id")
+    reference_done = max(r.finished_at for r in runs if r.entity in ("accounts", "tax_codes", "tax_rates"))
+    assert all(r.started_at >= reference_done for r in runs if r.entity in ("customers", "items", "vendors"))
     assert {r.status for r in runs} == {"success"}
 
     # 2. CMMS create + edit, QBO edit, and one field edited on both sides
@@ -139,11 +138,16 @@ def test_switch_off_reason_is_readable(cmms: sa.Engine) -> None:
 
 
 def test_dry_run_writes_nothing(sandbox: Any, cmms: sa.Engine) -> None:
+    with cmms.begin() as conn:  # a CMMS-only customer: a real run would create it in QuickBooks
+        conn.execute(sa.text("INSERT INTO customers (display_name, active) VALUES ('Dry Run Dental', true)"))
     states = run_dag(dry_run=True)
     assert states["sync_customers"] == "success"
-    assert q(cmms, "SELECT count(*) AS n FROM customers")[0].n == 0
+    assert q(cmms, "SELECT count(*) AS n FROM customers")[0].n == 1
+    assert q(cmms, "SELECT qb_id FROM customers")[0].qb_id is None
     assert q(cmms, "SELECT count(*) AS n FROM accounts")[0].n == 0
-    assert sandbox.counters().get("write", 0) == 0
+    counters = sandbox.counters()
+    assert counters.get("write", 0) == 0 and counters.get("batch", 0) == 0
+    assert q(cmms, "SELECT created FROM sync_runs WHERE entity = 'customers'")[0].created >= 1
     assert {r.dry_run for r in q(cmms, "SELECT dry_run FROM sync_runs")} == {True}
 
 
@@ -153,6 +157,34 @@ def test_entities_param_limits_the_run(sandbox: Any, cmms: sa.Engine) -> None:
     assert {states[t] for t in SYNC_TASKS if t != "pull_accounts"} == {"skipped"}
     assert q(cmms, "SELECT count(*) AS n FROM customers")[0].n == 0
     assert q(cmms, "SELECT count(*) AS n FROM accounts WHERE qb_id IS NOT NULL")[0].n > 0
+
+
+def test_masters_alone_still_sync(sandbox: Any, cmms: sa.Engine) -> None:
+    states = run_dag(entities=["customers"])
+    assert [states[t] for t in ("pull_accounts", "pull_tax_codes", "pull_tax_rates")] == ["skipped"] * 3
+    assert states["sync_customers"] == "success" and states["sync_items"] == "skipped"
+    expected = qbo(sandbox, "SELECT * FROM Customer WHERE Active IN (true, false) MAXRESULTS 1000")
+    assert q(cmms, "SELECT count(*) AS n FROM customers WHERE qb_id IS NOT NULL")[0].n == len(expected)
+
+
+def test_a_cmms_bound_to_one_company_refuses_another(
+    sandbox: Any, cmms: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import os
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from qbo_sync.sync.tasks import preflight
+
+    assert run_dag(entities=["accounts"])["pull_accounts"] == "success"
+    conn = json.loads(os.environ["AIRFLOW_CONN_QUICKBOOKS_DEFAULT"])
+    conn["extra"]["realm_id"] = "4620816365000000"
+    monkeypatch.setenv("AIRFLOW_CONN_QUICKBOOKS_DEFAULT", json.dumps(conn))
+    with pytest.raises(
+        AirflowFailException, match=f"synced with QuickBooks company \\(realm\\) {sandbox.realm_id}"
+    ):
+        preflight({"params": {"entities": ENTITIES}})
 
 
 def test_unmigrated_database_refuses_to_run(

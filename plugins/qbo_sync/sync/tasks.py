@@ -38,6 +38,12 @@ def sync_enabled(engine: sa.Engine) -> bool:
     return bool(value)
 
 
+def bound_realms(engine: sa.Engine) -> list[str]:
+    """The QuickBooks companies (realms) this CMMS database has already synced with."""
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT DISTINCT realm_id FROM sync_watermarks")).scalars())
+
+
 def _check_ready(hook) -> None:
     from qbo_sync.db.migrate import DatabaseNotMigrated, assert_migrated
 
@@ -47,6 +53,15 @@ def _check_ready(hook) -> None:
         raise AirflowFailException(str(exc)) from exc
     if not sync_enabled(hook.cmms_engine):
         raise AirflowSkipException(SWITCHED_OFF)
+    realm = hook.settings.require_realm()
+    others = [r for r in bound_realms(hook.cmms_engine) if r != realm]
+    if others:  # QB ids of two companies would be mixed up in one CMMS
+        raise AirflowFailException(
+            f"this CMMS database is synced with QuickBooks company (realm) {', '.join(others)}, but the "
+            f"connection `{hook.settings.conn_id}` points at realm {realm}. Syncing would link records "
+            "of one company to the other's ids. Point the connection back at the original company, or "
+            "use a fresh CMMS database for this one."
+        )
 
 
 def preflight(context: dict[str, Any]) -> dict[str, Any]:
