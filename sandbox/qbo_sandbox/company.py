@@ -3,12 +3,8 @@
 Every public method takes the company lock (an RLock) and returns deep copies, so callers can
 mutate what they get. Objects are stored per entity by Id (plus an Id-ordered list); queries page over cached
 orderings and results (:mod:`qbo_sandbox.query_views`).
-Entity rules live in :mod:`qbo_sandbox.entities`; balance side effects in :mod:`qbo_sandbox.model_ledger`.
-
-CDC cap (UNCONFIRMED in QBO whether per entity or per response): at most 1000 objects per response
-in total, filled in the order the entities were requested, oldest change first within an entity
-(live objects before deletions). A client that shrinks its window on a saturated response works
-under either reading.
+Entity rules live in :mod:`qbo_sandbox.entities`; balance side effects in :mod:`qbo_sandbox.model_ledger`;
+the change log and CDC in :mod:`qbo_sandbox.model_cdc`; name uniqueness in :mod:`qbo_sandbox.model_names`.
 """
 
 from __future__ import annotations
@@ -18,7 +14,7 @@ import copy
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,13 +23,13 @@ from qbo_sandbox import query as qmod
 from qbo_sandbox.clock import PACIFIC, Clock, format_meta, parse_datetime
 from qbo_sandbox.entities import SPECS, EntitySpec, canonical
 from qbo_sandbox.entities.names import INCOME_RULES
+from qbo_sandbox.model_cdc import ChangeLogMixin
 from qbo_sandbox.model_info import build_company_info
 from qbo_sandbox.model_ledger import LedgerMixin
+from qbo_sandbox.model_names import NameIndexMixin
 from qbo_sandbox.query_views import QueryViews, dumps
 
 SYSTEM_KEYS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status")
-CDC_MAX_AGE = timedelta(days=30)
-CDC_MAX_OBJECTS = 1000
 # Entities sharing one Id sequence (QBO numbers customers/vendors/employees together, and all
 # transactions together, so a LinkedTxn TxnId is unique across transaction types).
 ID_GROUPS = {
@@ -49,7 +45,7 @@ def _sort_key(obj_id: str) -> tuple[int, int, str]:
     return qmod.id_key({"Id": obj_id})
 
 
-class Company(LedgerMixin):
+class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
     """A QBO company (realm) held in memory. Methods raise :class:`QBOFault` like QBO would."""
 
     def __init__(self, realm_id: str, clock: Clock, *, item_income_rule: str = "strict") -> None:
@@ -248,23 +244,6 @@ class Company(LedgerMixin):
         start = parsed.start_position - 1
         return parsed, ids[start : start + parsed.max_results]
 
-    def cdc(self, entities: list[str], changed_since: datetime) -> list[dict[str, Any]]:
-        """``CDCResponse`` content for objects changed at or after ``changed_since``."""
-        names = [self._cdc_entity(e) for e in entities]
-        if not names:
-            raise faults.required_param("entities")
-        since = changed_since if changed_since.tzinfo else changed_since.replace(tzinfo=PACIFIC)
-        with self._lock:
-            if since < self.now() - CDC_MAX_AGE:
-                raise faults.cdc_too_old(format_meta(since))
-            budget, out = CDC_MAX_OBJECTS, []
-            for name in dict.fromkeys(names):
-                items = self._changes(name, since)[:budget]
-                budget -= len(items)
-                if items:
-                    out.append({name: items, "startPosition": 1, "maxResults": len(items)})
-            return [{"QueryResponse": out or [{}]}]
-
     def load_raw(
         self, entity: str, obj: dict[str, Any], *, changed_at: datetime | None = None
     ) -> dict[str, Any]:
@@ -301,32 +280,6 @@ class Company(LedgerMixin):
         if name is None:
             raise faults.unsupported_operation(f"on entity {entity!r}: unknown or unsupported entity")
         return SPECS[name]
-
-    def _cdc_entity(self, entity: str) -> str:
-        name = canonical(entity)
-        if name is None:
-            raise faults.unknown_entity(entity)
-        if not SPECS[name].cdc:
-            raise faults.QBOFault(
-                400, "4001", "Invalid query", f"QueryValidationError: CDC is not supported for entity {name}"
-            )
-        return name
-
-    def _changes(self, name: str, since: datetime) -> list[dict[str, Any]]:
-        mtimes = self._mtime[name]
-        live = sorted((t, _sort_key(i), i) for i, t in mtimes.items() if t >= since)
-        items = [copy.deepcopy(self._objs[name][i]) for _, _, i in live]
-        gone = sorted((t, _sort_key(i), i) for i, t in self._deleted[name].items() if t >= since)
-        for when, _, obj_id in gone:
-            items.append(
-                {
-                    "status": "Deleted",
-                    "domain": "QBO",
-                    "Id": obj_id,
-                    "MetaData": {"LastUpdatedTime": format_meta(when)},
-                }
-            )
-        return items
 
     @staticmethod
     def _clean(body: dict[str, Any]) -> dict[str, Any]:
@@ -392,30 +345,6 @@ class Company(LedgerMixin):
         value = self._next_id.get(group, 1)
         self._next_id[group] = value + 1
         return str(value)
-
-    def _name_key(self, spec: EntitySpec, obj: dict[str, Any]) -> tuple[str, str] | None:
-        if spec.unique is None or not isinstance(obj.get(spec.unique[0]), str):
-            return None
-        return (spec.unique[1], obj[spec.unique[0]].strip().casefold())
-
-    def _index_name(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
-        key = self._name_key(spec, obj)
-        if key is not None:
-            self._names[key] = (spec.name, obj["Id"])
-
-    def _unindex_name(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
-        key = self._name_key(spec, obj)
-        if key is not None and self._names.get(key) == (spec.name, obj["Id"]):
-            del self._names[key]
-
-    def _check_unique(self, spec: EntitySpec, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
-        key = self._name_key(spec, obj)
-        if key is None:
-            return
-        owner = self._names.get(key)
-        if owner is not None and (old is None or owner != (spec.name, old["Id"])):
-            kind = {"party": "customer, vendor or employee", "Item": "item", "Account": "account"}[key[0]]
-            raise faults.duplicate_name(kind)
 
 
 def _zero_amounts(obj: dict[str, Any]) -> None:

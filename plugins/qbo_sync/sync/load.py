@@ -13,6 +13,10 @@ mapping did not wrap, like a malformed ``LastUpdatedTime``) is a per-record erro
 database refuses (NUMERIC overflow, CHECK, length) is rolled back and redone one record per
 savepoint, each refused record becoming a per-record error. Either way the watermark stays before
 the failed record.
+
+Pieces kept in their own modules: the natural-key index (:mod:`qbo_sync.sync.linking`), the page's
+writes (:mod:`qbo_sync.sync.load_plan`) and the record-by-record redo with its in-memory undo
+(:mod:`qbo_sync.sync.load_redo`).
 """
 
 from __future__ import annotations
@@ -20,83 +24,33 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from qbo_sync.mapping import (
-    Conflict,
-    MergeResult,
-    RecordError,
-    SkipRecord,
-    comparable,
-    get_path,
-    matches_natural_key,
-    merge,
-    qbo_to_row,
-)
-from qbo_sync.mapping.keys import normalize_key
+from qbo_sync.mapping import MergeResult, RecordError, SkipRecord, comparable, merge, qbo_to_row
 from qbo_sync.sync import messages, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.extract import _last_updated
-from qbo_sync.sync.record import RecordFailure, _db_reason, db_rejected, unreadable
+from qbo_sync.sync.linking import NaturalKeyLinks
+from qbo_sync.sync.load_plan import Mapped, PagePlan, PageRows, write_plan
+from qbo_sync.sync.load_redo import DB_REFUSALS, SavepointRedo, local_id
+from qbo_sync.sync.record import RecordFailure, _db_reason, unreadable
 
 log = logging.getLogger("qbo_sync.sync")
 
-# What the database says when one record does not fit (NUMERIC overflow, too long, CHECK, NOT NULL)
-DB_REFUSALS = (sa.exc.IntegrityError, sa.exc.DataError)
 # What a converter may raise for a bad value when the mapping did not wrap it in a FieldValueError
 UNREADABLE = (ValueError, TypeError, ArithmeticError)
 
-# One object of a page after mapping: its CMMS values, or why it could not be mapped.
-Mapped = dict[str, Any] | Exception
 
-
-@dataclass
-class PagePlan:
-    """The writes one page needs."""
-
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    snapshots: list[tuple[int, str | None, str | None, dict]] = field(default_factory=list)
-    conflicts: list[tuple[int, str | None, Conflict]] = field(default_factory=list)
-    settled: list[tuple[int, str]] = field(default_factory=list)
-
-
-@dataclass
-class _Page:
-    """What one page's records are matched against (read once per page)."""
-
-    existing: dict[str, dict[str, Any]]
-    snaps: dict[int, dict[str, Any]]
-    open_: dict[int, set[str]]
-
-
-@dataclass
-class _Mark:
-    """In-memory state to return to when a transaction or savepoint is rolled back."""
-
-    counts: dict[str, int]
-    recorder: tuple[list[RecordFailure], dict[str, int]]
-    oldest_failed: datetime | None
-    popped: int
-
-
-def _local_id(obj: dict[str, Any], existing: dict[str, dict[str, Any]]) -> int | None:
-    local = existing.get(str(obj.get("Id")))
-    return int(local["id"]) if local else None
-
-
-class PullLoader:
+class PullLoader(SavepointRedo):
     """Loads pages of QuickBooks objects for one entity run."""
 
     def __init__(self, ctx: SyncContext) -> None:
         self.ctx = ctx
         self.oldest_failed: datetime | None = None
-        self._index: dict[tuple[str | None, ...], list[dict[str, Any]]] | None = None
-        self._popped: list[tuple[tuple[str | None, ...], int, dict[str, Any]]] = []  # links made
+        self.links = NaturalKeyLinks(ctx)
         table = ctx.table
         # NOT NULL columns with a server default: an insert leaves them out rather than send NULL
         self._defaulted = [c.name for c in table.c if not c.nullable and c.server_default is not None]
@@ -170,7 +124,7 @@ class PullLoader:
             ids = [int(r["id"]) for r in existing.values()]
             snaps = store.snapshots(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
             open_ = store.open_conflicts(conn, ctx.mapping.entity, ids) if ctx.two_way else {}
-            page = _Page(existing, snaps, open_)
+            page = PageRows(existing, snaps, open_)
             if by_record:
                 for obj, result in zip(objects, mapped, strict=True):
                     self._load_one(conn, page, obj, result)
@@ -179,63 +133,17 @@ class PullLoader:
                 for obj, result in zip(objects, mapped, strict=True):
                     self._plan(conn, plan, page, obj, result)
                 if not ctx.dry_run:
-                    self._write(conn, plan)
+                    write_plan(ctx, conn, plan)
             ctx.recorder.flush(conn, ctx.table, ctx.now)
 
     def _plan(
-        self, conn: sa.Connection, plan: PagePlan, page: _Page, obj: dict[str, Any], result: Mapped
+        self, conn: sa.Connection, plan: PagePlan, page: PageRows, obj: dict[str, Any], result: Mapped
     ) -> dict[str, Any] | None:
         remote = self._map(obj, result, page.existing)
         if remote is not None:
             local = page.existing.get(remote["qb_id"])
             self._one(conn, plan, obj, remote, local, page.snaps, page.open_)
         return remote
-
-    def _load_one(self, conn: sa.Connection, page: _Page, obj: dict[str, Any], result: Mapped) -> None:
-        """One record under a savepoint; a database refusal becomes its per-record error."""
-        mark = self._checkpoint()
-        plan = PagePlan()
-        remote: dict[str, Any] | None = None
-        try:
-            with conn.begin_nested():
-                remote = self._plan(conn, plan, page, obj, result)
-                if not self.ctx.dry_run:
-                    self._write(conn, plan)
-        except DB_REFUSALS as exc:
-            self._rewind(mark)
-            self._refused(obj, remote or {}, page.existing, exc)
-
-    def _refused(
-        self, obj: dict[str, Any], remote: dict[str, Any], existing: dict[str, dict[str, Any]], exc: Exception
-    ) -> None:
-        self.ctx.counts.pulled += 1
-        remote = remote or {"qb_id": str(obj.get("Id"))}
-        self._fail(obj, db_rejected(self.ctx.mapping, self.ctx.table, remote, _local_id(obj, existing), exc))
-
-    # --- undo of a rolled-back attempt ---------------------------------------------------------
-
-    def _checkpoint(self) -> _Mark:
-        ctx = self.ctx
-        return _Mark(
-            counts=ctx.counts.as_dict(),
-            recorder=ctx.recorder.checkpoint(),
-            oldest_failed=self.oldest_failed,
-            popped=len(self._popped),
-        )
-
-    def _rewind(self, mark: _Mark) -> None:
-        """Undo the in-memory effects of a rolled-back attempt: counts, queued failures, the
-        oldest failure, and natural-key links (the rows go back into the index)."""
-        ctx = self.ctx
-        for name, value in mark.counts.items():
-            setattr(ctx.counts, name, value)
-        ctx.recorder.rewind(mark.recorder)
-        self.oldest_failed = mark.oldest_failed
-        while len(self._popped) > mark.popped:
-            key, i, row = self._popped.pop()
-            ctx.linked_in_memory.discard(int(row["id"]))
-            if self._index is not None:
-                self._index.setdefault(key, []).insert(i, row)
 
     # --- mapping results -----------------------------------------------------------------------
 
@@ -247,7 +155,7 @@ class PullLoader:
         if isinstance(result, dict):
             return result
         if isinstance(result, UNREADABLE) and not isinstance(result, RecordError):
-            self._fail(obj, unreadable(ctx.mapping, obj, _local_id(obj, existing), result))
+            self._fail(obj, unreadable(ctx.mapping, obj, local_id(obj, existing), result))
             return None
         if not isinstance(result, RecordError):
             raise result
@@ -256,7 +164,7 @@ class PullLoader:
             ctx.recorder.said("skipped", str(result))
         else:
             qb_id = str(obj.get("Id"))
-            failure = messages.unmappable(ctx.mapping, result, _local_id(obj, existing), qb_id, push=False)
+            failure = messages.unmappable(ctx.mapping, result, local_id(obj, existing), qb_id, push=False)
             self._fail(obj, failure)
         return None
 
@@ -283,14 +191,14 @@ class PullLoader:
     ) -> None:
         linking = False
         if local is None:
-            local = self._link_candidate(conn, obj)
+            local = self.links.candidate(conn, obj)
             linking = local is not None
         if local is None:
             self._insert(plan, remote)
         elif not self.ctx.two_way:
             self._overwrite(plan, local, remote, linking)
         elif linking:
-            result = merge(self.ctx.mapping, self._link_base(local), local, remote)
+            result = merge(self.ctx.mapping, self.links.base(local), local, remote)
             self._merge(plan, local, remote, result, set(), True)
         elif remote["qb_sync_token"] == local.get("qb_sync_token") and int(local["id"]) in snaps:
             self.ctx.counts.unchanged += 1
@@ -299,47 +207,9 @@ class PullLoader:
             result = merge(self.ctx.mapping, base, local, remote)
             self._merge(plan, local, remote, result, open_.get(int(local["id"]), set()), False)
 
-    # --- natural-key linking -------------------------------------------------------------------
-
-    def _key_of_obj(self, obj: dict[str, Any]) -> tuple[str | None, ...]:
-        parts = [p for p in self.ctx.mapping.natural_key if not p.optional]
-        return tuple(normalize_key(p, get_path(obj, p.qbo)) for p in parts)
-
-    def _key_of_row(self, row: dict[str, Any]) -> tuple[str | None, ...]:
-        parts = [p for p in self.ctx.mapping.natural_key if not p.optional]
-        return tuple(normalize_key(p, row.get(p.cmms)) for p in parts)
-
-    def _link_candidate(self, conn: sa.Connection, obj: dict[str, Any]) -> dict[str, Any] | None:
-        mapping = self.ctx.mapping
-        if not mapping.natural_key:
-            return None
-        if self._index is None:
-            self._index = {}
-            for row in store.unlinked_rows(conn, self.ctx.table):
-                self._index.setdefault(self._key_of_row(row), []).append(row)
-        key = self._key_of_obj(obj)
-        if None in key:
-            return None
-        candidates = self._index.get(key, [])
-        for i, row in enumerate(candidates):
-            if matches_natural_key(mapping, row, obj):
-                self.ctx.linked_in_memory.add(int(row["id"]))
-                self._popped.append((key, i, row))
-                return candidates.pop(i)
-        return None
-
-    def _link_base(self, local: dict[str, Any]) -> dict[str, Any]:
-        """The base of a first link: the natural key matched, so QuickBooks' spelling of it wins
-        (``'acme '`` in the CMMS becomes ``'Acme'``) instead of looking like a conflict."""
-        mapping = self.ctx.mapping
-        current = comparable(mapping, local)
-        return {p.cmms: current[p.cmms] for p in mapping.natural_key if p.cmms in current}
-
     def forget_linked(self, cmms_ids: set[int]) -> None:
         """Drop rows linked elsewhere (by the push's lookup) from the natural-key index."""
-        if self._index:
-            for key, rows in self._index.items():
-                self._index[key] = [r for r in rows if int(r["id"]) not in cmms_ids]
+        self.links.forget(cmms_ids)
 
     # --- decisions -----------------------------------------------------------------------------
 
@@ -429,20 +299,3 @@ class PullLoader:
             ctx.recorder.said("updated", f"{who}: updated from QuickBooks ({fields})")
         elif not result.to_remote and not result.conflicts:
             ctx.counts.unchanged += 1
-
-    # --- writes --------------------------------------------------------------------------------
-
-    def _write(self, conn: sa.Connection, plan: PagePlan) -> None:
-        ctx = self.ctx
-        entity = ctx.mapping.entity
-        new_ids = store.insert_rows(conn, ctx.table, plan.inserts) if plan.inserts else {}
-        store.update_rows(conn, ctx.table, plan.updates)
-        if ctx.two_way:
-            for row in plan.inserts:
-                cid = new_ids.get(str(row["qb_id"]))
-                if cid is not None:
-                    snap = comparable(ctx.mapping, row)
-                    plan.snapshots.append((cid, row["qb_id"], row["qb_sync_token"], snap))
-            store.save_snapshots(conn, entity, plan.snapshots, ctx.now)
-            store.save_conflicts(conn, entity, plan.conflicts, ctx.now)
-            store.resolve_conflicts(conn, entity, plan.settled, ctx.now)
