@@ -9,7 +9,11 @@ A request is counted under its kind when it arrives, whatever its outcome.
 
 Fault kinds (:class:`FaultScript`): ``429``, ``500``, ``503`` (QBO-shaped bodies),
 ``timeout_after_commit`` (the request is executed, then the connection is held and closed
-unanswered), ``drop`` (closed without an answer, nothing executed).
+unanswered), ``drop`` (closed without an answer, nothing executed), ``hold`` (the request is
+admitted like any other, counted in flight, then waits until :meth:`FaultScript.release_holds`, the
+``POST /_sandbox/release-holds`` control, a reset or the server's stop lets it go on; it is then
+answered normally). ``hold`` makes "N requests inside the server at once" a state a test can wait
+for (``GET /_sandbox/faults`` reports ``held``) instead of a race against a latency.
 
 ``GET``/``POST /_sandbox/replay-faults`` (``{"enabled": false}``) reads/sets
 ``SandboxConfig.replay_faults`` at run time (see :mod:`qbo_sandbox.http_replay`); ``reset`` restores
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qbo_sandbox.server import SandboxServer
 
-FAULT_KINDS = frozenset({"429", "500", "503", "timeout_after_commit", "drop"})
+FAULT_KINDS = frozenset({"429", "500", "503", "timeout_after_commit", "drop", "hold"})
 BASE_KINDS = ("query", "cdc", "batch", "write", "read", "token", "revoke", "throttled", "replayed", "total")
 
 
@@ -80,6 +84,8 @@ class FaultScript:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
+        self._gate = threading.Event()  # the gate ``hold`` requests wait on (a new one per release)
+        self._held = 0
 
     def add(self, method: str, path_regex: str, kind: str, times: int = 1, xml: bool = False) -> FaultRule:
         kind = str(kind)
@@ -108,8 +114,34 @@ class FaultScript:
             return [rule.describe() for rule in self._rules]
 
     def clear(self) -> None:
+        """Forget the scripted faults and let held requests go on."""
         with self._lock:
             self._rules.clear()
+        self.release_holds()
+
+    def hold(self) -> None:
+        """Block the calling request thread until :meth:`release_holds`."""
+        with self._lock:
+            gate = self._gate
+            self._held += 1
+        try:
+            gate.wait()
+        finally:
+            with self._lock:
+                self._held -= 1
+
+    def held(self) -> int:
+        """How many requests are held right now."""
+        with self._lock:
+            return self._held
+
+    def release_holds(self) -> int:
+        """Let every held request go on (later ``hold`` requests wait again); returns how many."""
+        with self._lock:
+            gate, self._gate = self._gate, threading.Event()
+            count = self._held
+        gate.set()
+        return count
 
 
 # --- HTTP face ------------------------------------------------------------------------------------
@@ -141,7 +173,9 @@ def handle_control(
             server.set_replay_faults(_flag(body["enabled"]))
             return 200, {"replay_faults": server.replay.replay_faults}
         if route == ("GET", "faults"):
-            return 200, {"faults": server.faults.pending()}
+            return 200, {"faults": server.faults.pending(), "held": server.faults.held()}
+        if route == ("POST", "release-holds"):
+            return 200, {"released": server.faults.release_holds()}
         if route == ("POST", "faults"):
             rule = server.add_fault(
                 str(body["method"]),

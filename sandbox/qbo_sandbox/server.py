@@ -86,6 +86,7 @@ class SandboxServer:
 
     def stop(self) -> None:
         self._stopping.set()
+        self.faults.release_holds()
         if self._httpd is None:
             return
         self._httpd.shutdown()
@@ -160,9 +161,13 @@ class SandboxServer:
     def add_fault(
         self, method: str, path_regex: str, kind: str | int, times: int = 1, xml: bool = False
     ) -> FaultRule:
-        """Script ``kind`` (429/500/503/timeout_after_commit/drop) for the next ``times`` requests
+        """Script ``kind`` (429/500/503/timeout_after_commit/drop/hold) for the next ``times`` requests
         whose method matches (``*`` = any) and whose path+query ``path_regex`` finds."""
         return self.faults.add(method, path_regex, str(kind), times, xml)
+
+    def release_holds(self) -> int:
+        """Let requests held by a ``hold`` fault go on; returns how many were held."""
+        return self.faults.release_holds()
 
     def advance_clock(self, seconds: float) -> None:
         """Move sandbox time (token expiry, MetaData) and the throttle windows forward."""
@@ -214,15 +219,18 @@ class SandboxServer:
         if kind is not None:
             self.count(kind)
         rule = self.faults.take(req.method, req.target)
-        if rule is not None and rule.kind != "timeout_after_commit":
+        if rule is not None and rule.kind not in ("timeout_after_commit", "hold"):
             self._delay()
             return self._scripted(rule)
+        hold = rule is not None and rule.kind == "hold"
         if api_route is not None:
-            answer = self._serve_api(req, api_route[0], api_route[1], kind)
+            answer = self._serve_api(req, api_route[0], api_route[1], kind, hold)
         else:
             self._delay()
+            if hold:
+                self.faults.hold()
             answer = self._serve_other(req)
-        if rule is not None:
+        if rule is not None and rule.kind == "timeout_after_commit":
             return Response.no_answer("hold")
         return answer
 
@@ -231,7 +239,9 @@ class SandboxServer:
             return handle_oauth(self, req)
         return Response.json(404, {"error": "not_found", "path": req.path})
 
-    def _serve_api(self, req: Request, realm_in_path: str, rest: list[str], kind: str | None) -> Response:
+    def _serve_api(
+        self, req: Request, realm_in_path: str, rest: list[str], kind: str | None, hold: bool = False
+    ) -> Response:
         scheme, _, token = (req.header("Authorization") or "").partition(" ")
         realm, reason = self.oauth.check_access(token.strip() if scheme.lower() == "bearer" else None)
         if realm is None:
@@ -246,6 +256,8 @@ class SandboxServer:
             return self._throttled(xml="xml" in (req.header("Accept") or "").lower())
         try:
             self._delay()
+            if hold:  # scripted ``hold``: wait, admitted and in flight, until released
+                self.faults.hold()
             return self.api.handle(req, realm, rest)
         finally:
             self.throttle.release(realm)

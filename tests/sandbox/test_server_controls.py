@@ -68,7 +68,7 @@ def test_batch_rate_limit(fresh_sandbox, fresh_api) -> None:
 
 def test_in_flight_limit_of_ten(fresh_sandbox, fresh_api) -> None:
     fresh_sandbox.set_throttle(True)
-    fresh_sandbox.set_latency(1500)
+    fresh_sandbox.add_fault("GET", r"/query", "hold", times=10)  # ten held inside, in flight
     statuses: list[int] = []
     lock = threading.Lock()
 
@@ -76,7 +76,7 @@ def test_in_flight_limit_of_ten(fresh_sandbox, fresh_api) -> None:
         with requests.Session() as session:
             session.headers.update(fresh_api.session.headers)
             url = f"{fresh_api.base}/query"
-            code = session.get(url, params={"query": "SELECT COUNT(*) FROM Item"}, timeout=10).status_code
+            code = session.get(url, params={"query": "SELECT COUNT(*) FROM Item"}, timeout=60).status_code
         with lock:
             statuses.append(code)
 
@@ -84,16 +84,45 @@ def test_in_flight_limit_of_ten(fresh_sandbox, fresh_api) -> None:
     for thread in threads:
         thread.start()
     realm = fresh_sandbox.realm_id
-    for _ in range(200):  # wait (bounded) until all ten are inside the server
-        if fresh_sandbox.throttle.in_flight(realm) == 10:
+    for _ in range(3000):  # wait (bounded) until all ten are held inside the server
+        if fresh_sandbox.faults.held() == 10:
             break
         threading.Event().wait(0.01)
-    assert fresh_sandbox.throttle.in_flight(realm) == 10
-    eleventh = fresh_api.get("query", query="SELECT COUNT(*) FROM Item")
-    for thread in threads:
-        thread.join()
+    try:
+        assert fresh_sandbox.faults.held() == 10
+        assert fresh_sandbox.throttle.in_flight(realm) == 10
+        eleventh = fresh_api.get("query", query="SELECT COUNT(*) FROM Item")
+        faults = requests.get(f"{fresh_sandbox.url}/_sandbox/faults", timeout=10).json()
+        assert faults["held"] == 10  # still held, nothing answered
+    finally:
+        released = fresh_sandbox.release_holds()
+        for thread in threads:
+            thread.join()
+    assert released == 10
     assert eleventh.status_code == 429
     assert statuses == [200] * 10
+    assert fresh_sandbox.throttle.in_flight(realm) == 0
+
+
+def test_hold_fault_waits_for_release_over_http(fresh_sandbox, fresh_api) -> None:
+    fresh_sandbox.add_fault("GET", r"/query", "hold", times=1)
+    answers: list[int] = []
+    caller = threading.Thread(
+        target=lambda: answers.append(fresh_api.get("query", query="SELECT COUNT(*) FROM Item").status_code)
+    )
+    caller.start()
+    for _ in range(3000):
+        if fresh_sandbox.faults.held() == 1:
+            break
+        threading.Event().wait(0.01)
+    controls = f"{fresh_sandbox.url}/_sandbox"
+    assert requests.get(f"{controls}/faults", timeout=10).json() == {"faults": [], "held": 1}
+    assert answers == []
+    released = requests.post(f"{controls}/release-holds", json={}, timeout=10)
+    caller.join()
+    assert released.json() == {"released": 1}
+    assert answers == [200]
+    assert fresh_sandbox.faults.held() == 0
 
 
 @pytest.mark.parametrize("xml", [False, True])

@@ -114,13 +114,15 @@ def _snapshot(engine: sa.Engine, cmms_id: int) -> dict[str, Any]:
 
 @pytest.fixture()
 def short_timeouts(sb: Any) -> Iterator[QBOClient]:
-    """A client that gives up on a read after 1 s (3 attempts), and a sandbox that holds 1.5 s."""
+    """A client whose batch requests give up after a 2 s read (3 attempts; every other request
+    keeps 10 s), and a sandbox that holds a ``timeout_after_commit`` answer 10 s: wide margins both
+    ways, so the exact request counts hold on a loaded machine."""
     before = sb.config.timeout_sleep_s
-    sb.config.timeout_sleep_s = 1.5
+    sb.config.timeout_sleep_s = 10.0
     tokens = StaticTokens(sb.issue_tokens()["access_token"])
     transport = Transport(
-        sb.url, sb.realm_id, tokens, budget=RequestBudget(), sleep=lambda _s: None, timeout=(2, 1),
-        max_attempts=3,
+        sb.url, sb.realm_id, tokens, budget=RequestBudget(), sleep=lambda _s: None, timeout=(2, 10),
+        max_attempts=3, kind_timeouts={"batch": (2, 2)},
     )  # fmt: skip
     try:
         yield QBOClient(transport)

@@ -1,7 +1,8 @@
 """HTTP transport to the QBO data API: auth, budget, classification, bounded retries.
 
 Every request carries ``minorversion=75``, ``Accept: application/json``, ``Accept-Encoding: gzip``
-and ``Authorization: Bearer <token>`` from the token provider, and has a (connect, read) timeout.
+and ``Authorization: Bearer <token>`` from the token provider, and has a (connect, read) timeout
+(``kind_timeouts`` may set another per request kind, e.g. a longer read for batches).
 Each response goes through :func:`~qbo_sync.qbo.errors.classify`; then:
 
 - :class:`AuthError` → ``token_provider.refresh(rejected_token)`` once, resend (like httpx's auth
@@ -117,6 +118,7 @@ class Transport:
         sleep: Callable[[float], None] = time.sleep,
         budget: RequestBudget | None = None,
         rng: Callable[[], float] = random.random,
+        kind_timeouts: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -125,6 +127,8 @@ class Transport:
         self.token_provider = token_provider
         self.session = session or make_session()
         self.timeout = timeout
+        # (connect, read) timeouts of particular request kinds (read/query/cdc/write/batch)
+        self.kind_timeouts = dict(kind_timeouts or {})
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -237,7 +241,7 @@ class Transport:
                     json=json_body,
                     data=data,
                     headers=headers,
-                    timeout=self.timeout,
+                    timeout=self.kind_timeouts.get(kind, self.timeout),
                 )
         except requests.RequestException as exc:
             return _network_error(exc)

@@ -7,9 +7,12 @@
   ``LastUpdatedTime`` queries from the watermark on.
 
 Objects are deduplicated on (Id, SyncToken) within the run (overlap windows repeat some). The
-watermark to store afterwards is the CDC response time, else the latest ``LastUpdatedTime`` seen,
-else (a query that found nothing) the query response's server time, minus :data:`OVERLAP`; the
-caller stores it only after the load committed.
+watermark to store afterwards is the CDC response time; for a full or query pull it is the latest
+``LastUpdatedTime`` seen but never later than the server time of the pull's first answer (else,
+a query that found nothing, that server time), minus :data:`OVERLAP`. A full or query pull reads
+pages by Id while QuickBooks keeps changing: an object edited on a page already read is not seen
+again by this pull, so only the time the pull started bounds what it is sure to have read. The
+caller stores the watermark only after the load committed.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Extract:
         self.mark = mark
         self.mode = mode
         self.high: datetime | None = None
+        self.start_time: datetime | None = None  # server time of a full/query pull's first answer
         self.quiet_time: datetime | None = None  # server time of a query that found no change
         self._seen: set[tuple[str, str]] = set()
 
@@ -94,15 +98,30 @@ class Extract:
             self.mode = "query"
         if self.mode == "query":
             assert self.mark is not None
-            self._server_time()  # forget any earlier answer's time
             found = False
-            for page in self.client.query_changed_since(entity, self.mark, include_inactive=True):
+            pages = self.client.query_changed_since(entity, self.mark, include_inactive=True)
+            for page in self._timed(pages):
                 found = found or bool(page)
                 yield page
             if not found:  # nothing changed: one request was made, the empty first page
-                self.quiet_time = self._server_time()
+                self.quiet_time = self.start_time
             return
-        yield from self.client.iter_pages(entity, include_inactive=self.mapping.pull_inactive)
+        yield from self._timed(self.client.iter_pages(entity, include_inactive=self.mapping.pull_inactive))
+
+    def _timed(self, pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+        """``pages``, noting the server time of the first answer in :attr:`start_time`.
+
+        The first page is fetched on this thread (pages read ahead use helper threads), so the
+        transport's per-thread server time right after it is that page's answer time."""
+        self._server_time()  # forget any earlier answer's time
+        first = True
+        for page in pages:
+            if first:
+                first = False
+                self.start_time = self._server_time()
+            yield page
+        if first:  # no page at all: the one (empty) answer still told the time
+            self.start_time = self._server_time()
 
     def _server_time(self) -> datetime | None:
         transport = getattr(self.client, "transport", None)
@@ -113,8 +132,11 @@ class Extract:
         """What to store after the load committed (never past a record that failed to load).
 
         When nothing changed, a query's server time (minus the overlap) moves the watermark on, so
-        an entity quiet for a month gets back to CDC instead of querying forever."""
+        an entity quiet for a month gets back to CDC instead of querying forever. A full or query
+        pull never moves it past its own start (objects edited on pages already read)."""
         high = self.high
+        if high is not None and self.mode != "cdc" and self.start_time is not None:
+            high = min(high, self.start_time)
         if oldest_failed is not None and (high is None or oldest_failed < high):
             high = oldest_failed
         if high is None and oldest_failed is None:

@@ -5,6 +5,8 @@ by CDC or by ``LastUpdatedTime`` query, see :mod:`.extract`) and load page by pa
 the watermark moves only after every page committed. Push (direction ``both``/``push``): create and
 update in QuickBooks what changed in the CMMS (:mod:`.push`).
 
+Runs of one entity and realm never overlap (:mod:`.run_lock`).
+
 One bad record never stops the rest: per-record problems are counted, logged and written to
 ``sync_record_errors``, and the run ends ``partial`` (``success`` when nothing failed). Only
 transport-level failures (auth, fatal, retries exhausted) fail the run, after recording what was
@@ -29,6 +31,7 @@ from qbo_sync.sync.load import PullLoader
 from qbo_sync.sync.push import Pusher
 from qbo_sync.sync.record import PARTIAL, RunRecorder
 from qbo_sync.sync.refs import RefMaps, load_accounts, referenced_tables
+from qbo_sync.sync.run_lock import entity_run_lock
 
 log = logging.getLogger("qbo_sync.sync")
 
@@ -62,7 +65,17 @@ class EntitySync:
         return f"EntitySync({self.mapping.entity!r}, realm_id={self.realm_id!r}, dry_run={self.dry_run})"
 
     def run(self) -> SyncCounts:
-        """Sync the entity and return its counts (also stored in ``sync_runs``)."""
+        """Sync the entity and return its counts (also stored in ``sync_runs``).
+
+        Raises :class:`~qbo_sync.sync.run_lock.SyncAlreadyRunning`, having done nothing, while
+        another run of the entity for the realm holds its lock. A dry run takes no lock: it writes
+        neither CMMS records nor QuickBooks, so it may run beside a real one."""
+        if self.dry_run:
+            return self._run()
+        with entity_run_lock(self.engine, self.realm_id, self.mapping.entity):
+            return self._run()
+
+    def _run(self) -> SyncCounts:
         self.recorder.start(self.now)
         ctx = self._context()
         try:

@@ -26,10 +26,29 @@ def _chunks(values: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield values[start : start + size]
 
 
-def rows_by_qb_id(conn: sa.Connection, table: sa.Table, qb_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def rows_by_qb_id(
+    conn: sa.Connection, table: sa.Table, qb_ids: Iterable[str], *, lock: bool = True
+) -> dict[str, dict[str, Any]]:
+    """The linked rows of ``qb_ids``; on PostgreSQL (with ``lock``) locked until the transaction ends.
+
+    A page of pulled objects is merged with these rows and written back in the same transaction.
+    Read without a lock (READ COMMITTED), a CMMS edit committed in between would be overwritten by
+    the page's write, and the snapshot would record the pulled value as agreed: the edit would be
+    lost without a conflict. ``FOR UPDATE`` makes such an edit wait for the page to commit; it then
+    lands on top and the next merge sees it as a local edit (pushed, or a conflict). Rows are
+    locked in ``id`` order (the sort runs below the row locks), the order every other multi-row
+    writer of the engine uses; a page holds at most 1000 objects, one chunk. Pull and push of one
+    entity never run at the same time anyway (:mod:`.run_lock`). SQLite has no row locks; there a
+    page whose read came before another writer's commit is refused its write (``SQLITE_BUSY``)
+    rather than overwriting the edit.
+    """
     out: dict[str, dict[str, Any]] = {}
+    for_update = lock and conn.dialect.name == "postgresql"
     for chunk in _chunks(sorted(set(qb_ids))):
-        for row in conn.execute(sa.select(table).where(table.c.qb_id.in_(chunk))):
+        stmt = sa.select(table).where(table.c.qb_id.in_(chunk)).order_by(table.c.id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        for row in conn.execute(stmt):
             out[str(row.qb_id)] = dict(row._mapping)
     return out
 
