@@ -63,6 +63,18 @@ def format_datetime(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
+def parse_qbo_time(raw: object) -> datetime | None:
+    """A QBO timestamp (``MetaData`` times, the envelope's ``time``) as an aware datetime; None when
+    absent, unreadable or without an offset."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
 def where_clause(where: str | None) -> str:
     return f" WHERE {where}" if where else ""
 

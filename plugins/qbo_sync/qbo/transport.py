@@ -56,6 +56,7 @@ from qbo_sync.qbo.errors import (
     intuit_tid_of,
     parse_body,
 )
+from qbo_sync.qbo.paging import parse_qbo_time
 
 log = logging.getLogger(__name__)
 
@@ -301,14 +302,7 @@ def _network_error(exc: requests.RequestException) -> RetriableError:
 
 
 def _server_time(body: dict[str, Any]) -> datetime | None:
-    raw = body.get("time")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+    return parse_qbo_time(body.get("time"))
 
 
 def _decode(content: bytes) -> dict[str, Any] | str | None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import QBOClient
+from qbo_sync.qbo.paging import parse_qbo_time
 
 log = logging.getLogger("qbo_sync.sync")
 
@@ -39,14 +40,7 @@ def plan_mode(mapping: Mapping, mark: datetime | None, full_refresh: bool, now: 
 
 
 def _last_updated(obj: dict[str, Any]) -> datetime | None:
-    raw = (obj.get("MetaData") or {}).get("LastUpdatedTime")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+    return parse_qbo_time((obj.get("MetaData") or {}).get("LastUpdatedTime"))
 
 
 class Extract:
