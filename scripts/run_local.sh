@@ -15,12 +15,27 @@ REALM=9341453050071234
 
 say() { printf '\n==> %s\n' "$*"; }
 
+say "Sandbox QuickBooks server"
+FRESH_COMPANY=0
+if ! curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null; then
+  nohup "$BIN/python" -m qbo_sandbox --port "$SANDBOX_PORT" >.run/sandbox.log 2>&1 &
+  echo $! >.run/sandbox.pid
+  FRESH_COMPANY=1
+  for _ in $(seq 1 50); do
+    curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null && break; sleep 0.2
+  done
+fi
+echo "http://127.0.0.1:$SANDBOX_PORT (log: .run/sandbox.log; 'make stop' stops it)"
+
 say "CMMS database"
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && command -v pg_ctlcluster >/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
   for _ in $(seq 1 20); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
 fi
 if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  if [ "$FRESH_COMPANY" = 1 ]; then  # a new sandbox company: the demo CMMS must not keep the old one's ids
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS cmms_demo WITH (FORCE)"
+  fi
   for db in cmms_demo airflow_demo; do
     psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
       || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
@@ -29,20 +44,11 @@ if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   AIRFLOW_DB=postgresql+psycopg2://postgres@127.0.0.1:5432/airflow_demo
   echo "PostgreSQL at 127.0.0.1:5432 (CMMS: cmms_demo, Airflow: airflow_demo)"
 else
+  [ "$FRESH_COMPANY" = 1 ] && rm -f .run/cmms.db
   CMMS_URI=sqlite:///$ROOT/.run/cmms.db
   AIRFLOW_DB=sqlite:///$ROOT/.airflow/airflow.db
   echo "No PostgreSQL reachable: using SQLite files under .run/ and .airflow/"
 fi
-
-say "Sandbox QuickBooks server"
-if ! curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null; then
-  nohup "$BIN/python" -m qbo_sandbox --port "$SANDBOX_PORT" >.run/sandbox.log 2>&1 &
-  echo $! >.run/sandbox.pid
-  for _ in $(seq 1 50); do
-    curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null && break; sleep 0.2
-  done
-fi
-echo "http://127.0.0.1:$SANDBOX_PORT (log: .run/sandbox.log)"
 
 [ -f .run/fernet.key ] || (umask 077 && "$BIN/python" -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" >.run/fernet.key)
 cat >.run/env.sh <<ENV
