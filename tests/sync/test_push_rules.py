@@ -10,35 +10,22 @@ import sqlalchemy as sa
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.errors import RetriableError
 from qbo_sync.sync import EntitySync
-from tests.sync.sync_helpers import execute, qbo_all, rows, scalar
+from tests.sync.sync_helpers import (
+    add_bad_inventory_and_good_service_item,
+    execute,
+    qbo_all,
+    rows,
+    scalar,
+)
 
 MASTERS = ("accounts", "tax_codes", "tax_rates", "customers", "items", "vendors")
-
-
-def _account(engine: sa.Engine, qb_id: str) -> int:
-    return scalar(engine, "SELECT id FROM accounts WHERE qb_id = :q", q=qb_id)
 
 
 def test_inventory_item_with_wrong_account_type_fails_readably_and_others_sync(
     sb: Any, engine: sa.Engine, run_sync
 ) -> None:
     run_sync("accounts")
-    income, cogs, expense = _account(engine, "14"), _account(engine, "16"), _account(engine, "18")
-    execute(
-        engine,
-        "INSERT INTO items (name, item_type, qty_on_hand, inv_start_date, income_account_id, "
-        "expense_account_id, asset_account_id) VALUES ('Hex Bolt M8', 'inventory', 100, '2026-01-01', "
-        ":inc, :cogs, :exp)",
-        inc=income,
-        cogs=cogs,
-        exp=expense,
-    )
-    execute(
-        engine,
-        "INSERT INTO items (name, item_type, unit_price, income_account_id) VALUES ('Roof Inspection', "
-        "'service', 95, :inc)",
-        inc=_account(engine, "15"),
-    )
+    add_bad_inventory_and_good_service_item(engine)
     sb.reset_counters()
 
     counts = run_sync("items")

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbo_sync.sync import store
-from tests.sync.sync_helpers import execute, rows, scalar
+from tests.sync.sync_helpers import add_bad_inventory_and_good_service_item, rows, scalar
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -21,10 +21,6 @@ def _age(engine: sa.Engine, table: str) -> None:
         conn.execute(sa.text(f"UPDATE {table} SET updated_at = :t"), {"t": LONG_AGO})
 
 
-def _account(engine: sa.Engine, qb_id: str) -> int:
-    return scalar(engine, "SELECT id FROM accounts WHERE qb_id = :q", q=qb_id)
-
-
 def _last_run(engine: sa.Engine, entity: str) -> dict[str, Any]:
     sql = "SELECT * FROM sync_runs WHERE entity = :e ORDER BY id DESC LIMIT 1"
     return rows(engine, sql, e=entity)[0]
@@ -32,22 +28,7 @@ def _last_run(engine: sa.Engine, entity: str) -> dict[str, Any]:
 
 def test_run_with_one_bad_inventory_item_is_partial(sb: Any, engine: sa.Engine, run_sync) -> None:
     run_sync("accounts")
-    income, cogs, expense = _account(engine, "14"), _account(engine, "16"), _account(engine, "18")
-    execute(
-        engine,
-        "INSERT INTO items (name, item_type, qty_on_hand, inv_start_date, income_account_id, "
-        "expense_account_id, asset_account_id) VALUES ('Hex Bolt M8', 'inventory', 100, '2026-01-01', "
-        ":inc, :cogs, :exp)",
-        inc=income,
-        cogs=cogs,
-        exp=expense,
-    )
-    execute(
-        engine,
-        "INSERT INTO items (name, item_type, unit_price, income_account_id) VALUES ('Roof Inspection', "
-        "'service', 95, :inc)",
-        inc=_account(engine, "15"),
-    )
+    add_bad_inventory_and_good_service_item(engine)
 
     counts = run_sync("items")
 
