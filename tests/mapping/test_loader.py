@@ -274,3 +274,19 @@ def test_reference_to_a_table_without_mapping_in_the_folder(tmp_path: Path) -> N
     )
     write(tmp_path, "accounts.yaml", (SHIPPED / "accounts.yaml").read_text(encoding="utf-8"))
     assert sorted(load_mappings(tmp_path)) == ["accounts", "items"]
+
+
+@pytest.mark.parametrize(
+    ("owners", "found"),
+    [(["cmms", "qbo"], "cmms, qbo"), (["conflict", "conflict"], "conflict")],
+)
+def test_a_nested_object_has_one_owner(tmp_path: Path, owners: list[str], found: str) -> None:
+    data = customers(default_owner="cmms")
+    data["fields"] += [
+        {"column": "bill_line1", "qbo": "BillAddr.Line1", "owner": owners[0]},
+        {"column": "bill_city", "qbo": "BillAddr.City", "owner": owners[1]},
+    ]
+    assert load_error(tmp_path, "customers.yaml", data) == (
+        f"mapping `customers.yaml`: fields under `BillAddr` must share one owner other than `conflict` "
+        f"(found {found}); QuickBooks receives `BillAddr` whole"
+    )

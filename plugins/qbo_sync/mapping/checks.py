@@ -34,7 +34,24 @@ def check_mapping(mapping: Mapping, expected_entity: str) -> list[str]:
         problems += _check_reference(mapping, ref)
     problems += _check_unique(mapping)
     problems += _check_extras(mapping)
+    problems += _check_groups(mapping)
     return problems
+
+
+def _check_groups(mapping: Mapping) -> list[str]:
+    """A nested QuickBooks object (``BillAddr``) is sent whole when any part changed, so all of its
+    fields must follow one owner and none may be `conflict`: otherwise sending one part would
+    silently overwrite a sibling that QuickBooks owns or that waits in the conflict queue."""
+    owners: dict[str, set[str]] = {}
+    for item in mapping.mapped:
+        if "." in item.qbo and mapping.pushes(item):
+            owners.setdefault(item.qbo.split(".")[0], set()).add(mapping.owner_of(item))
+    return [
+        f"fields under `{group}` must share one owner other than `conflict` "
+        f"(found {', '.join(sorted(found))}); QuickBooks receives `{group}` whole"
+        for group, found in sorted(owners.items())
+        if len(found) > 1 or "conflict" in found
+    ]
 
 
 def _check_header(mapping: Mapping, expected_entity: str) -> list[str]:
