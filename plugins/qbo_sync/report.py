@@ -1,48 +1,86 @@
-"""A plain-text report of what the sync did, read from the integration's own tables.
+"""What the sync did, read from the integration's own tables.
 
-Used by ``qbo-sync report`` (and the local run script): the latest run per entity with its
-counts, the open conflicts, and the record errors of those runs in words a bookkeeper understands.
+Shared by ``qbo-sync report`` (plain text) and the plugin's ``/qbo/report`` page (HTML): the latest
+run per entity with its counts, the open conflicts (fields edited differently on both sides that a
+person must decide), and the record errors of those runs in words a bookkeeper understands.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from qbo_sync.db.schema_sync import RUN_COUNTS, sync_conflicts, sync_record_errors, sync_runs
 
-SHOWN_ERRORS = 10
+SHOWN = 50
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    runs: list[sa.Row]
+    conflicts: list[sa.Row]
+    open_conflicts: int
+    errors: list[sa.Row]
 
 
 def latest_runs(conn: sa.Connection) -> list[sa.Row]:
-    """The most recent run of every entity, in the order the entities were first synced."""
+    """The most recent run of every entity, in the order they ran."""
     latest = sa.select(sa.func.max(sync_runs.c.id)).group_by(sync_runs.c.entity).scalar_subquery()
     return list(conn.execute(sa.select(sync_runs).where(sync_runs.c.id.in_(latest)).order_by(sync_runs.c.id)))
 
 
-def sync_report(engine: sa.Engine) -> str:
+def read_report(engine: sa.Engine, limit: int = SHOWN) -> SyncReport:
+    c, e = sync_conflicts.c, sync_record_errors.c
     with engine.connect() as conn:
         runs = latest_runs(conn)
-        open_conflicts = conn.execute(
-            sa.select(sa.func.count()).select_from(sync_conflicts).where(sync_conflicts.c.status == "open")
+        is_open = c.status == "open"
+        count = conn.execute(
+            sa.select(sa.func.count()).select_from(sync_conflicts).where(is_open)
         ).scalar_one()
-        errors = list(
+        conflicts = list(
             conn.execute(
                 sa.select(
-                    sync_record_errors.c.entity, sync_record_errors.c.cmms_id, sync_record_errors.c.message
+                    c.entity,
+                    c.cmms_id,
+                    c.qb_id,
+                    c.field,
+                    c.base_value,
+                    c.cmms_value,
+                    c.qbo_value,
+                    c.created_at,
                 )
-                .where(sync_record_errors.c.run_id.in_([r.id for r in runs]))
-                .order_by(sync_record_errors.c.id)
-                .limit(SHOWN_ERRORS)
+                .where(is_open)
+                .order_by(c.id)
+                .limit(limit)
             )
         )
-    if not runs:
+        errors = list(
+            conn.execute(
+                sa.select(e.entity, e.cmms_id, e.qb_id, e.code, e.message, e.created_at)
+                .where(e.run_id.in_([r.id for r in runs]))
+                .order_by(e.id)
+                .limit(limit)
+            )
+        )
+    return SyncReport(runs, conflicts, count, errors)
+
+
+def sync_report(engine: sa.Engine, limit: int = 10) -> str:
+    """The report as plain text (``qbo-sync report``)."""
+    report = read_report(engine, limit)
+    if not report.runs:
         return "No sync has run yet."
     lines = [f"{'entity':12} {'status':9} " + " ".join(f"{c:>9}" for c in RUN_COUNTS)]
-    for r in runs:
+    for r in report.runs:
         flag = " (dry run)" if r.dry_run else ""
         counts = " ".join(f"{getattr(r, c):>9}" for c in RUN_COUNTS)
         lines.append(f"{r.entity:12} {r.status:9} {counts}{flag}")
-    lines.append(f"open conflicts: {open_conflicts}")
-    for e in errors:
+    lines.append(f"open conflicts: {report.open_conflicts}")
+    for k in report.conflicts:
+        lines.append(
+            f"conflict: {k.entity} #{k.cmms_id} {k.field}: CMMS {k.cmms_value} / QuickBooks {k.qbo_value}"
+        )
+    for e in report.errors:
         lines.append(f"error: {e.entity} #{e.cmms_id}: {e.message}")
     return "\n".join(lines)

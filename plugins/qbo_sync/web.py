@@ -4,6 +4,7 @@
 - ``/qbo/connect``: starts the OAuth connect flow (redirects to Intuit, or the sandbox server).
 - ``/qbo/oauth/callback``: the redirect URL; stores the tokens for the returned realm.
 - ``/qbo/test``: Test Connection (reads CompanyInfo).
+- ``/qbo/report``: the latest run per entity, the open conflicts and the record errors.
 
 Every page needs an Airflow user allowed to edit connections. No page ever shows a token.
 """
@@ -110,3 +111,39 @@ def callback(request: Request) -> HTMLResponse:
 def test_connection() -> HTMLResponse:
     ok, message = _hook().test_connection()
     return _page("Test Connection", f"<p>{'✅' if ok else '❌'} {escape(message)}</p>", 200 if ok else 502)
+
+
+def _table(headers: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th align=left>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table border=1 cellpadding=4 style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+
+
+@app.get("/report", response_class=HTMLResponse)
+def report_page() -> HTMLResponse:
+    from qbo_sync.db.schema_sync import RUN_COUNTS
+    from qbo_sync.report import read_report
+
+    report = read_report(_hook().cmms_engine)
+    if not report.runs:
+        return _page("Sync report", "<p>No sync has run yet.</p>")
+    runs = _table(
+        ["entity", "status", *RUN_COUNTS, "finished"],
+        [[r.entity, r.status, *(getattr(r, c) for c in RUN_COUNTS), r.finished_at] for r in report.runs],
+    )
+    conflicts = _table(
+        ["entity", "CMMS id", "QB id", "field", "last agreed", "CMMS", "QuickBooks"],
+        [
+            [k.entity, k.cmms_id, k.qb_id, k.field, k.base_value, k.cmms_value, k.qbo_value]
+            for k in report.conflicts
+        ],
+    )
+    errors = _table(
+        ["entity", "CMMS id", "QB id", "code", "what happened"],
+        [[e.entity, e.cmms_id, e.qb_id, e.code, e.message] for e in report.errors],
+    )
+    body = (
+        f"<h2>Latest runs</h2>{runs}<h2>Open conflicts ({report.open_conflicts})</h2>{conflicts}"
+        f"<h2>Record errors of these runs</h2>{errors}"
+    )
+    return _page("Sync report", body)

@@ -34,6 +34,21 @@ def run_dag(**conf: Any) -> dict[str, str]:
     return {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
 
 
+def report_page_html() -> str:
+    """The plugin's /qbo/report page, as an Airflow user allowed to edit connections sees it."""
+    from fastapi.testclient import TestClient
+
+    from qbo_sync import web
+
+    web.app.dependency_overrides = {dep.dependency: lambda: None for dep in web.app.router.dependencies}
+    try:
+        answer = TestClient(web.app).get("/report")
+    finally:
+        web.app.dependency_overrides = {}
+    assert answer.status_code == 200
+    return answer.text
+
+
 def q(engine: sa.Engine, sql: str, **params: Any) -> list[sa.Row]:
     with engine.connect() as conn:
         return list(conn.execute(sa.text(sql), params))
@@ -108,6 +123,12 @@ def test_full_sync_both_ways_then_quiet(sandbox: Any, cmms: sa.Engine) -> None:
     )
     assert [(c.field, c.status) for c in conflict] == [("display_name", "open")]
     assert "Renamed In CMMS" in conflict[0].cmms_value and "Renamed In QBO" in conflict[0].qbo_value
+    # the data team sees it: `qbo-sync report` and the plugin's report page
+    from qbo_sync.report import sync_report
+
+    assert f"conflict: customers #{other.id} display_name" in sync_report(cmms)
+    page = report_page_html()
+    assert "Open conflicts (1)" in page and "Renamed In QBO" in page and "sync_customers" not in page
 
     # 3. nothing changed on either side: a run makes no QuickBooks writes
     sandbox.reset_counters()
