@@ -128,7 +128,7 @@ def test_full_sync_both_ways_then_quiet(sandbox: Any, cmms: sa.Engine) -> None:
 
     assert f"conflict: customers #{other.id} display_name" in sync_report(cmms)
     page = report_page_html()
-    assert "Open conflicts (1)" in page and "Renamed In QBO" in page and "sync_customers" not in page
+    assert "Open conflicts (1)" in page and "Renamed In QBO" in page and "Renamed In CMMS" in page
 
     # 3. nothing changed on either side: a run makes no QuickBooks writes
     sandbox.reset_counters()
