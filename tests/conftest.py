@@ -26,7 +26,9 @@ PG_ADMIN_URL = os.environ.get("QBO_TEST_PG_URL", "postgresql+psycopg2://postgres
 # dags/ folder, no examples, a deterministic non-secret Fernet key. Set unconditionally (before
 # anything imports airflow) so a shell that sourced .run/env.sh never points tests at the demo setup.
 _AIRFLOW_HOME = REPO / ".airflow-test"
-for _name in [n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW__"))]:
+for _name in [
+    n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW__", "QBO_BUDGET_", "QBO_MAPPINGS_DIR"))
+]:
     del os.environ[_name]
 os.environ.update(
     {
