@@ -5,12 +5,17 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+UV_VERSION := 0.13.9
+# uv reads the platform's CA store (a TLS-inspecting proxy's CA is installed there, not in uv's
+# bundled roots); both spellings, for older and newer uv.
+export UV_SYSTEM_CERTS := 1
+export UV_NATIVE_TLS := 1
 
 .PHONY: setup run demo stop test lint sandbox migrate bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip uv
+	$(PY) -m pip install --quiet --upgrade pip "uv==$(UV_VERSION)"
 	$(VENV)/bin/uv pip sync --python $(PY) requirements.txt
 	$(VENV)/bin/uv pip install --python $(PY) --no-deps -e .
 	touch $(STAMP)
