@@ -61,11 +61,11 @@ def test_second_run_without_changes_keeps_every_snapshot_row(engine: sa.Engine, 
 
 def test_save_snapshots_rewrites_only_changed_rows(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        store.save_snapshots(conn, "customers", [(1, "10", "0", {"a": 1}), (2, "11", "0", {"a": 2})], T0)
+        store.save_snapshots(conn, "customers", [(1, "10", "0", {"a": 1}), (2, "11", "0", {"a": 2})])
     _age(engine, "sync_snapshots")
 
     with engine.begin() as conn:
-        store.save_snapshots(conn, "customers", [(1, "10", "0", {"a": 1}), (2, "11", "1", {"a": 3})], T0)
+        store.save_snapshots(conn, "customers", [(1, "10", "0", {"a": 1}), (2, "11", "1", {"a": 3})])
 
     got = rows(engine, "SELECT cmms_id, qb_sync_token, snapshot, updated_at FROM sync_snapshots ORDER BY 1")
     assert got[0] == {"cmms_id": 1, "qb_sync_token": "0", "snapshot": {"a": 1}, "updated_at": LONG_AGO}
@@ -76,15 +76,15 @@ def test_save_snapshots_rewrites_only_changed_rows(engine: sa.Engine) -> None:
 def test_save_watermark_rewrites_only_when_it_moves(engine: sa.Engine) -> None:
     later = datetime(2026, 2, 1, tzinfo=UTC)
     with engine.begin() as conn:
-        store.save_watermark(conn, "123", "customers", T0, "cdc", T0)
+        store.save_watermark(conn, "123", "customers", T0, "cdc")
     _age(engine, "sync_watermarks")
 
     with engine.begin() as conn:
-        store.save_watermark(conn, "123", "customers", T0, "cdc", later)
+        store.save_watermark(conn, "123", "customers", T0, "cdc")
         assert store.watermark(conn, "123", "customers") == T0
     assert scalar(engine, "SELECT updated_at FROM sync_watermarks") == LONG_AGO
 
     with engine.begin() as conn:
-        store.save_watermark(conn, "123", "customers", later, "cdc", later)
+        store.save_watermark(conn, "123", "customers", later, "cdc")
     row = rows(engine, "SELECT watermark, updated_at FROM sync_watermarks")[0]
     assert row["watermark"] == later and row["updated_at"] > LONG_AGO

@@ -47,6 +47,6 @@ def write_plan(ctx: SyncContext, conn: sa.Connection, plan: PagePlan) -> None:
             if cid is not None:
                 snap = comparable(ctx.mapping, row)
                 plan.snapshots.append((cid, row["qb_id"], row["qb_sync_token"], snap))
-        store.save_snapshots(conn, entity, plan.snapshots, ctx.now)
+        store.save_snapshots(conn, entity, plan.snapshots)
         store.save_conflicts(conn, entity, plan.conflicts, ctx.now)
         store.resolve_conflicts(conn, entity, plan.settled, ctx.now)

@@ -355,7 +355,7 @@ class Pusher:
             snapshots.append((cid, update["qb_id"], update["qb_sync_token"], snap))
         with ctx.engine.begin() as conn:
             store.update_rows(conn, ctx.table, updates)
-            store.save_snapshots(conn, ctx.mapping.entity, snapshots, ctx.now)
+            store.save_snapshots(conn, ctx.mapping.entity, snapshots)
             ctx.recorder.flush(conn, ctx.table, ctx.now)
 
     def _agreed(

@@ -124,7 +124,7 @@ class EntitySync:
         new_mark = extract.next_watermark(self._loader.oldest_failed)
         if not self.dry_run and new_mark is not None and new_mark != mark:
             with self.engine.begin() as conn:
-                store.save_watermark(conn, self.realm_id, entity, new_mark, extract.mode, self.now)
+                store.save_watermark(conn, self.realm_id, entity, new_mark, extract.mode)
         return mode == "full"
 
     def _finish(self, ctx: SyncContext, status: str, message: str | None) -> None:

@@ -133,7 +133,7 @@ def snapshots(
 
 
 def save_snapshots(
-    conn: sa.Connection, entity: str, items: list[tuple[int, str | None, str | None, dict]], now: datetime
+    conn: sa.Connection, entity: str, items: list[tuple[int, str | None, str | None, dict]]
 ) -> None:
     """Upsert ``(cmms_id, qb_id, qb_sync_token, snapshot)`` of the records that now agree."""
     if not items:
@@ -243,9 +243,7 @@ def watermark(conn: sa.Connection, realm_id: str, entity: str) -> datetime | Non
     return conn.execute(stmt).scalar_one_or_none()
 
 
-def save_watermark(
-    conn: sa.Connection, realm_id: str, entity: str, value: datetime, mode: str, now: datetime
-) -> None:
+def save_watermark(conn: sa.Connection, realm_id: str, entity: str, value: datetime, mode: str) -> None:
     row = {
         "realm_id": realm_id,
         "entity": entity,
