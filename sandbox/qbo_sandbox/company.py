@@ -41,10 +41,6 @@ ID_GROUPS = {
 DOC_NUMBERED = ("Invoice", "SalesReceipt", "Estimate")
 
 
-def _sort_key(obj_id: str) -> tuple[int, int, str]:
-    return qmod.id_key({"Id": obj_id})
-
-
 class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
     """A QBO company (realm) held in memory. Methods raise :class:`QBOFault` like QBO would."""
 
@@ -177,7 +173,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
             del self._objs[spec.name][obj_id]
             del self._mtime[spec.name][obj_id]
             ids = self._ids[spec.name]
-            ids.pop(bisect.bisect_left(ids, _sort_key(obj_id), key=_sort_key))
+            ids.pop(bisect.bisect_left(ids, qmod.id_sort_key(obj_id), key=qmod.id_sort_key))
             self._deleted[spec.name][obj_id] = now
             self._views.changed(spec.name)
             self._views.forget(spec.name, obj_id)
@@ -321,10 +317,10 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         obj_id = stored["Id"]
         if obj_id not in self._objs[entity]:
             ids = self._ids[entity]
-            if not ids or _sort_key(ids[-1]) < _sort_key(obj_id):
+            if not ids or qmod.id_sort_key(ids[-1]) < qmod.id_sort_key(obj_id):
                 ids.append(obj_id)
             else:
-                bisect.insort(ids, obj_id, key=_sort_key)
+                bisect.insort(ids, obj_id, key=qmod.id_sort_key)
         self._objs[entity][obj_id] = stored
         self._mtime[entity][obj_id] = mtime
         self._views.changed(entity)

@@ -23,10 +23,6 @@ CDC_MAX_AGE = timedelta(days=30)
 CDC_MAX_OBJECTS = 1000
 
 
-def _sort_key(obj_id: str) -> tuple[int, int, str]:
-    return qmod.id_key({"Id": obj_id})
-
-
 class ChangeLogMixin:
     """Mixed into :class:`qbo_sandbox.company.Company`; relies on its stores, clock and lock."""
 
@@ -66,9 +62,9 @@ class ChangeLogMixin:
     def _changes(self, name: str, since: datetime) -> list[dict[str, Any]]:
         """One entity's changes since ``since``: live objects, then deletions, oldest first."""
         mtimes = self._mtime[name]
-        live = sorted((t, _sort_key(i), i) for i, t in mtimes.items() if t >= since)
+        live = sorted((t, qmod.id_sort_key(i), i) for i, t in mtimes.items() if t >= since)
         items = [copy.deepcopy(self._objs[name][i]) for _, _, i in live]
-        gone = sorted((t, _sort_key(i), i) for i, t in self._deleted[name].items() if t >= since)
+        gone = sorted((t, qmod.id_sort_key(i), i) for i, t in self._deleted[name].items() if t >= since)
         for when, _, obj_id in gone:
             items.append(
                 {

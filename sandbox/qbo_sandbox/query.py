@@ -136,8 +136,12 @@ def matches(row: dict[str, Any], cond: Condition, now: datetime) -> bool:
 
 
 def id_key(row: dict[str, Any]) -> tuple[int, int, str]:
-    """Sort key ordering Ids numerically (non-numeric pseudo-ids such as TAX/NON first)."""
-    ident = str(row.get("Id", ""))
+    """Sort key ordering rows by Id numerically (non-numeric pseudo-ids such as TAX/NON first)."""
+    return id_sort_key(str(row.get("Id", "")))
+
+
+def id_sort_key(ident: str) -> tuple[int, int, str]:
+    """Sort key of one Id: numeric Ids in number order, after pseudo-ids such as TAX/NON."""
     return (1, int(ident), "") if ident.isdigit() else (0, 0, ident)
 
 
