@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qbo_sandbox.seed import SeedSpec
+    from qbo_sandbox.model.seed import SeedSpec
 
 # The sandbox's one registered app. Documented, non-secret demo credentials: they only ever unlock
 # this local stand-in, never a real QuickBooks company.
@@ -20,14 +20,14 @@ DEFAULT_REDIRECT_URIS: tuple[str, ...] = (
 
 
 def _demo_seed() -> SeedSpec:
-    from qbo_sandbox.seed import SeedSpec
+    from qbo_sandbox.model.seed import SeedSpec
 
     return SeedSpec.demo()
 
 
 @dataclass
 class SandboxConfig:
-    """Everything a :class:`~qbo_sandbox.server.SandboxServer` needs.
+    """Everything a :class:`~qbo_sandbox.http.server.SandboxServer` needs.
 
     ``port=0`` picks a free ephemeral port (read it back from ``server.url``). Throttling at QBO's
     limits is off by default. ``timeout_sleep_s`` is how long a scripted ``timeout_after_commit``

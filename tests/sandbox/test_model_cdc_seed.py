@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from qbo_sandbox.clock import PACIFIC, Clock
-from qbo_sandbox.company import Company
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.seed import SeedSpec, seed_company
+from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.seed import SeedSpec, seed_company
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=PACIFIC)
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from qbo_sandbox.clock import PACIFIC, Clock
-from qbo_sandbox.company import Company
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.seed import SeedSpec, seed_company
+from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.seed import SeedSpec, seed_company
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=PACIFIC)
 WRONG_TYPE = "Business Validation Error: Invalid account type: You need to select a different type of account"

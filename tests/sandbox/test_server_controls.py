@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
-from qbo_sandbox.throttle import Limits, Throttle
+from qbo_sandbox.http.throttle import Limits, Throttle
 
 
 class Ticks:

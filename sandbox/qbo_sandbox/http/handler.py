@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from qbo_sandbox.http_common import Request, Response
+from qbo_sandbox.http.common import Request, Response
 
 if TYPE_CHECKING:
-    from qbo_sandbox.server import SandboxServer
+    from qbo_sandbox.http.context import ServerContext
 
 log = logging.getLogger("qbo_sandbox.http")
 
@@ -26,7 +26,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: SandboxServer) -> None:
+    def __init__(self, address: tuple[str, int], app: ServerContext) -> None:
         self.app = app
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()

@@ -17,14 +17,14 @@ from typing import Any
 from qbo_sandbox import faults
 from qbo_sandbox import query as qmod
 from qbo_sandbox.clock import PACIFIC, format_meta
-from qbo_sandbox.entities import SPECS, canonical
+from qbo_sandbox.model.entities import SPECS, canonical
 
 CDC_MAX_AGE = timedelta(days=30)
 CDC_MAX_OBJECTS = 1000
 
 
 class ChangeLogMixin:
-    """Mixed into :class:`qbo_sandbox.company.Company`; relies on its stores, clock and lock."""
+    """Mixed into :class:`qbo_sandbox.model.company.Company`; relies on its stores, clock and lock."""
 
     _lock: threading.RLock
     _objs: dict[str, dict[str, dict[str, Any]]]

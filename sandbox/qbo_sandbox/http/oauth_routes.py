@@ -6,11 +6,11 @@ import json
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from qbo_sandbox.http_common import Request, Response, error_page
+from qbo_sandbox.http.common import Request, Response, error_page
 from qbo_sandbox.oauth import OAuthError, discovery_document
 
 if TYPE_CHECKING:
-    from qbo_sandbox.server import SandboxServer
+    from qbo_sandbox.http.context import ServerContext
 
 DISCOVERY_PATHS = frozenset({"/.well-known/openid_configuration", "/.well-known/openid_configuration/"})
 AUTHORIZE_PATH = "/connect/oauth2"
@@ -37,7 +37,7 @@ def _oauth_error(exc: OAuthError) -> Response:
     return answer
 
 
-def handle_oauth(server: SandboxServer, req: Request) -> Response:
+def handle_oauth(server: ServerContext, req: Request) -> Response:
     """Answer a request to one of :data:`OAUTH_PATHS`."""
     path, method = req.path, req.method
     if path in DISCOVERY_PATHS and method == "GET":
@@ -54,7 +54,7 @@ def handle_oauth(server: SandboxServer, req: Request) -> Response:
     return Response.json(405, {"error": "invalid_request", "error_description": "method not allowed"})
 
 
-def _token(server: SandboxServer, req: Request) -> Response:
+def _token(server: ServerContext, req: Request) -> Response:
     try:
         server.oauth.check_client(req.header("Authorization"))
         if req.media_type != "application/x-www-form-urlencoded":
@@ -71,7 +71,7 @@ def _token(server: SandboxServer, req: Request) -> Response:
     return answer
 
 
-def _revoke(server: SandboxServer, req: Request) -> Response:
+def _revoke(server: ServerContext, req: Request) -> Response:
     try:
         server.oauth.check_client(req.header("Authorization"))
         if req.media_type != "application/json":

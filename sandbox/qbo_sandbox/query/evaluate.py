@@ -1,13 +1,13 @@
 """QBO's query dialect, run: match, order and page entity rows for a parsed :class:`Query`.
 
-The grammar and parser live in :mod:`qbo_sandbox.query_parse`; :func:`parse`, :class:`Query`,
+The grammar and parser live in :mod:`qbo_sandbox.query.parse`; :func:`parse`, :class:`Query`,
 :class:`Condition` and the limits are re-exported here, so callers import the dialect from one place.
 
 Keywords, entity and property names are case-insensitive; so are string comparisons. A Ref property
 (``CustomerRef``) compares its ``value``. Dates/date-times compare as instants (offset-aware).
 ``SELECT *, Sku`` returns full rows; ``SELECT Id, Name`` returns only the listed properties
 (:attr:`Query.star` False). Every property named in the SELECT list, WHERE and ORDERBY must exist on
-the entity, else 4001 (:mod:`qbo_sandbox.query_props`, checked once the entity is known). No OR, no JOIN.
+the entity, else 4001 (:mod:`qbo_sandbox.query.props`, checked once the entity is known). No OR, no JOIN.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from itertools import islice
 from typing import Any
 
 from qbo_sandbox.clock import PACIFIC, parse_datetime
-from qbo_sandbox.query_parse import (
+from qbo_sandbox.query.parse import (
     CURRENT_DATE,
     DEFAULT_MAX_RESULTS,
     MAX_MAX_RESULTS,

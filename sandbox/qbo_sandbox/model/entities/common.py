@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from qbo_sandbox import faults
 
 if TYPE_CHECKING:
-    from qbo_sandbox.company import Company
+    from qbo_sandbox.model.entities.books import Books
 
 USD = {"value": "USD", "name": "United States Dollar"}
 CENT = Decimal("0.01")
@@ -113,9 +113,7 @@ def ref_id(ref: Any, element: str) -> str:
     return str(value)
 
 
-def resolve_ref(
-    co: Company, holder: dict[str, Any], field: str, target: str, *, required: bool
-) -> dict | None:
+def resolve_ref(co: Books, holder: dict[str, Any], field: str, target: str, *, required: bool) -> dict | None:
     """Check ``holder[field]`` points at an existing, active ``target``; fill in its ``name``.
 
     Missing and required -> 2020; unknown Id -> 2500; inactive -> 610 ("made inactive").

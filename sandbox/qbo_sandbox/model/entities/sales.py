@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbo_sandbox import faults
-from qbo_sandbox.entities.common import (
+from qbo_sandbox.model.entities.common import (
     USD,
     as_json_number,
     check_enum,
@@ -20,14 +20,14 @@ from qbo_sandbox.entities.common import (
 )
 
 if TYPE_CHECKING:
-    from qbo_sandbox.company import Company
+    from qbo_sandbox.model.entities.books import Books
 
 SALES_LINE_TYPES = ("SalesItemLineDetail", "DescriptionOnly")
 BILL_LINE_TYPES = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
 TXN_LENGTHS = {"DocNumber": 21, "PrivateNote": 4000}
 
 
-def txn_date(co: Company, obj: dict[str, Any], field: str = "TxnDate") -> date:
+def txn_date(co: Books, obj: dict[str, Any], field: str = "TxnDate") -> date:
     """Parse (or default to today) a yyyy-MM-dd date field; 2010 when malformed."""
     value = obj.get(field)
     if value in (None, ""):
@@ -40,14 +40,14 @@ def txn_date(co: Company, obj: dict[str, Any], field: str = "TxnDate") -> date:
         raise faults.invalid_value(field, f"{field} {value!r} is not a yyyy-MM-dd date") from exc
 
 
-def _common_txn(co: Company, obj: dict[str, Any], entity: str) -> date:
+def common_txn(co: Books, obj: dict[str, Any], entity: str) -> date:
     check_lengths(obj, TXN_LENGTHS)
     day = txn_date(co, obj)
     obj["CurrencyRef"] = obj.get("CurrencyRef") or dict(USD)
     return day
 
 
-def _sales_lines(co: Company, lines: list[dict[str, Any]]) -> Decimal:
+def _sales_lines(co: Books, lines: list[dict[str, Any]]) -> Decimal:
     subtotal = Decimal(0)
     for index, line in enumerate(lines, start=1):
         kind = check_enum(line.get("DetailType"), SALES_LINE_TYPES, f"Line[{index}].DetailType")
@@ -71,7 +71,7 @@ def _sales_lines(co: Company, lines: list[dict[str, Any]]) -> Decimal:
     return subtotal
 
 
-def _tax_total(obj: dict[str, Any], co: Company) -> Decimal:
+def _tax_total(obj: dict[str, Any], co: Books) -> Decimal:
     detail = obj.get("TxnTaxDetail")
     if not isinstance(detail, dict):
         obj["TxnTaxDetail"] = {"TotalTax": 0}
@@ -90,9 +90,9 @@ def _copy_party_fields(obj: dict[str, Any], customer: dict[str, Any]) -> None:
         obj["BillEmail"] = dict(customer["PrimaryEmailAddr"])
 
 
-def prepare_sales_form(co: Company, obj: dict[str, Any], old: dict[str, Any] | None, entity: str) -> dict:
+def prepare_sales_form(co: Books, obj: dict[str, Any], old: dict[str, Any] | None, entity: str) -> dict:
     """Shared Invoice/SalesReceipt/Estimate rules; returns the object with totals computed."""
-    day = _common_txn(co, obj, entity)
+    day = common_txn(co, obj, entity)
     # A SalesReceipt (cash sale) may omit the customer; invoices and estimates need one.
     customer = resolve_ref(co, obj, "CustomerRef", "Customer", required=entity != "SalesReceipt")
     lines = require_lines(obj, entity)
@@ -124,7 +124,7 @@ def prepare_sales_form(co: Company, obj: dict[str, Any], old: dict[str, Any] | N
     return obj
 
 
-def _invoice_fields(co: Company, obj: dict[str, Any], old: dict | None, day: date, total: Decimal) -> None:
+def _invoice_fields(co: Books, obj: dict[str, Any], old: dict | None, day: date, total: Decimal) -> None:
     if obj.get("DueDate") in (None, ""):
         obj["DueDate"] = (day + timedelta(days=30)).isoformat()
     else:
@@ -148,7 +148,7 @@ def _invoice_fields(co: Company, obj: dict[str, Any], old: dict | None, day: dat
         obj["LinkedTxn"] = [t for t in old.get("LinkedTxn", []) if t.get("TxnType") == "Payment"]
 
 
-def _bill_lines(co: Company, lines: list[dict[str, Any]]) -> Decimal:
+def _bill_lines(co: Books, lines: list[dict[str, Any]]) -> Decimal:
     total = Decimal(0)
     for index, line in enumerate(lines, start=1):
         kind = check_enum(line.get("DetailType"), BILL_LINE_TYPES, f"Line[{index}].DetailType")
@@ -172,8 +172,8 @@ def _bill_lines(co: Company, lines: list[dict[str, Any]]) -> Decimal:
     return total
 
 
-def prepare_bill(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
-    day = _common_txn(co, obj, "Bill")
+def prepare_bill(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    day = common_txn(co, obj, "Bill")
     vendor = resolve_ref(co, obj, "VendorRef", "Vendor", required=True)
     lines = require_lines(obj, "Bill")
     total = _bill_lines(co, lines)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from qbo_sandbox.entities import journal, names, sales
+from qbo_sandbox.model.entities import journal, names, sales
 
 Prepare = Callable[[Any, dict[str, Any], "dict[str, Any] | None"], dict[str, Any]]
 

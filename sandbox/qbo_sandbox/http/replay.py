@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Hashable
 
 from qbo_sandbox import faults
-from qbo_sandbox.http_common import Response
+from qbo_sandbox.http.common import Response
 
 MAX_REQUESTID = 50
 MAX_BATCH_REQUESTID = 36

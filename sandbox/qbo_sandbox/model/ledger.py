@@ -18,13 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 from qbo_sandbox.clock import format_meta
-from qbo_sandbox.entities.common import as_json_number
-from qbo_sandbox.entities.journal import payment_applications
-from qbo_sandbox.query_views import QueryViews
+from qbo_sandbox.model.entities.common import as_json_number
+from qbo_sandbox.model.entities.journal import payment_applications
+from qbo_sandbox.query.views import QueryViews
 
 
 class LedgerMixin:
-    """Mixed into :class:`qbo_sandbox.company.Company`; relies on its stores and lock."""
+    """Mixed into :class:`qbo_sandbox.model.company.Company`; relies on its stores and lock."""
 
     _objs: dict[str, dict[str, dict[str, Any]]]
     _mtime: dict[str, dict[str, datetime]]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbo_sandbox import faults
-from qbo_sandbox.entities.common import (
+from qbo_sandbox.model.entities.common import (
     as_json_number,
     check_enum,
     money,
@@ -16,16 +16,16 @@ from qbo_sandbox.entities.common import (
     require_lines,
     resolve_ref,
 )
-from qbo_sandbox.entities.sales import _common_txn
+from qbo_sandbox.model.entities.sales import common_txn
 
 if TYPE_CHECKING:
-    from qbo_sandbox.company import Company
+    from qbo_sandbox.model.entities.books import Books
 
 POSTING_TYPES = ("Debit", "Credit")
 ENTITY_TYPES = ("Customer", "Vendor", "Employee")
 
 
-def _je_line(co: Company, line: dict[str, Any], index: int) -> tuple[str, Decimal]:
+def _je_line(co: Books, line: dict[str, Any], index: int) -> tuple[str, Decimal]:
     check_enum(line.get("DetailType"), ("JournalEntryLineDetail",), f"Line[{index}].DetailType")
     if line.get("Amount") is None:
         raise faults.required_param("Line.Amount", "JournalEntry")
@@ -59,7 +59,7 @@ def _je_line(co: Company, line: dict[str, Any], index: int) -> tuple[str, Decima
     return posting, amount
 
 
-def _je_entity(co: Company, detail: dict[str, Any]) -> str | None:
+def _je_entity(co: Books, detail: dict[str, Any]) -> str | None:
     entity = detail.get("Entity")
     if entity is None:
         return None
@@ -70,8 +70,8 @@ def _je_entity(co: Company, detail: dict[str, Any]) -> str | None:
     return party_type
 
 
-def prepare_journal_entry(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
-    _common_txn(co, obj, "JournalEntry")
+def prepare_journal_entry(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    common_txn(co, obj, "JournalEntry")
     lines = require_lines(obj, "JournalEntry")
     totals = {"Debit": Decimal(0), "Credit": Decimal(0)}
     counts = {"Debit": 0, "Credit": 0}
@@ -109,7 +109,7 @@ def payment_applications(obj: dict[str, Any]) -> list[tuple[str, Decimal]]:
 
 
 def _payment_line(
-    co: Company, line: dict, index: int, customer_id: str, pending: dict, own: str | None
+    co: Books, line: dict, index: int, customer_id: str, pending: dict, own: str | None
 ) -> Decimal:
     if line.get("Amount") is None:
         raise faults.required_param("Line.Amount", "Payment")
@@ -146,8 +146,8 @@ def _payment_line(
     return amount
 
 
-def prepare_payment(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
-    _common_txn(co, obj, "Payment")
+def prepare_payment(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    common_txn(co, obj, "Payment")
     customer = resolve_ref(co, obj, "CustomerRef", "Customer", required=True) or {}
     if obj.get("TotalAmt") is None:
         raise faults.required_param("TotalAmt", "Payment")

@@ -16,8 +16,8 @@ from itertools import count
 from typing import Any
 
 from qbo_sandbox.clock import format_meta
-from qbo_sandbox.company import Company
-from qbo_sandbox.model_seed_data import (
+from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.seed_data import (
     ACCOUNTS,
     CITIES,
     CUSTOMER_KINDS,

@@ -2,7 +2,7 @@
 
 Customers, vendors and employees share one list ("party"); items and accounts have their own.
 Names compare trimmed and case-folded. Which field holds the name, and which list it belongs to,
-come from :attr:`EntitySpec.unique <qbo_sandbox.entities.EntitySpec>`.
+come from :attr:`EntitySpec.unique <qbo_sandbox.model.entities.EntitySpec>`.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from qbo_sandbox import faults
-from qbo_sandbox.entities import EntitySpec
+from qbo_sandbox.model.entities import EntitySpec
 
 NameKey = tuple[str, str]  # (name list, folded name)
 
 
 class NameIndexMixin:
-    """Mixed into :class:`qbo_sandbox.company.Company`; relies on its lock being held."""
+    """Mixed into :class:`qbo_sandbox.model.company.Company`; relies on its lock being held."""
 
     _names: dict[NameKey, tuple[str, str]]  # -> (entity, Id) owning the name
 

@@ -12,14 +12,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from qbo_sandbox import faults
-from qbo_sandbox.batch import run_batch
 from qbo_sandbox.clock import format_time, parse_datetime
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.http_common import Request, Response
-from qbo_sandbox.http_replay import MAX_REQUESTID, requestid_too_long
+from qbo_sandbox.http.batch import run_batch
+from qbo_sandbox.http.common import Request, Response
+from qbo_sandbox.http.replay import MAX_REQUESTID, requestid_too_long
 
 if TYPE_CHECKING:
-    from qbo_sandbox.server import SandboxServer
+    from qbo_sandbox.http.context import ServerContext
 
 MIN_MINOR_VERSION = 75
 WRITE_METHODS = frozenset({"POST"})
@@ -77,7 +77,7 @@ def parse_json_body(req: Request) -> dict[str, Any]:
 class DataAPI:
     """Routes one authenticated data-API request to the company model."""
 
-    def __init__(self, server: SandboxServer) -> None:
+    def __init__(self, server: ServerContext) -> None:
         self.server = server
 
     def envelope(self, status: int, payload: dict[str, Any]) -> Response:

@@ -18,21 +18,23 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-from qbo_sandbox import entities, faults
+from qbo_sandbox import faults
 from qbo_sandbox.clock import Clock, format_time
-from qbo_sandbox.company import Company
 from qbo_sandbox.config import SandboxConfig
-from qbo_sandbox.controls import Counters, FaultRule, FaultScript, handle_control
-from qbo_sandbox.http_api import DataAPI
-from qbo_sandbox.http_api import classify as classify_api
-from qbo_sandbox.http_common import Request, Response
-from qbo_sandbox.http_handler import SandboxHTTPServer
-from qbo_sandbox.http_oauth import OAUTH_PATHS, handle_oauth
-from qbo_sandbox.http_oauth import classify as classify_oauth
-from qbo_sandbox.http_replay import ReplayCache
+from qbo_sandbox.http.api import DataAPI
+from qbo_sandbox.http.api import classify as classify_api
+from qbo_sandbox.http.common import Request, Response
+from qbo_sandbox.http.controls import handle_control
+from qbo_sandbox.http.handler import SandboxHTTPServer
+from qbo_sandbox.http.oauth_routes import OAUTH_PATHS, handle_oauth
+from qbo_sandbox.http.oauth_routes import classify as classify_oauth
+from qbo_sandbox.http.replay import ReplayCache
+from qbo_sandbox.http.scripts import Counters, FaultRule, FaultScript
+from qbo_sandbox.http.throttle import Throttle
+from qbo_sandbox.model import entities
+from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.seed import seed_company
 from qbo_sandbox.oauth import OAuthApp, OAuthServer
-from qbo_sandbox.seed import seed_company
-from qbo_sandbox.throttle import Throttle
 
 log = logging.getLogger("qbo_sandbox")
 CONTROL_PREFIX = "/_sandbox/"

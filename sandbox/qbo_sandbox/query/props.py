@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from qbo_sandbox import faults
 
 if TYPE_CHECKING:
-    from qbo_sandbox.query import Query
+    from qbo_sandbox.query.parse import Query
 
 META_PATHS = frozenset({("metadata", "createtime"), ("metadata", "lastupdatedtime")})
 _COMMON = ("Id", "SyncToken", "MetaData", "domain", "sparse")

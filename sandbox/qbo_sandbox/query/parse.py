@@ -12,7 +12,7 @@ Grammar (qbo-api.md §2)::
 
 Keywords are case-insensitive. ``SELECT *, Sku`` keeps :attr:`Query.star` True; ``SELECT Id, Name``
 sets it False with the names in :attr:`Query.projection`. Whether the named properties exist is
-checked later, once the entity is known (:mod:`qbo_sandbox.query_props`). No OR, no JOIN.
+checked later, once the entity is known (:mod:`qbo_sandbox.query.props`). No OR, no JOIN.
 """
 
 from __future__ import annotations

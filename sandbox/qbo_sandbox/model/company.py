@@ -2,9 +2,10 @@
 
 Every public method takes the company lock (an RLock) and returns deep copies, so callers can
 mutate what they get. Objects are stored per entity by Id (plus an Id-ordered list); queries page over cached
-orderings and results (:mod:`qbo_sandbox.query_views`).
-Entity rules live in :mod:`qbo_sandbox.entities`; balance side effects in :mod:`qbo_sandbox.model_ledger`;
-the change log and CDC in :mod:`qbo_sandbox.model_cdc`; name uniqueness in :mod:`qbo_sandbox.model_names`.
+orderings and results (:mod:`qbo_sandbox.query.views`).
+Entity rules live in :mod:`qbo_sandbox.model.entities`; balance side effects in
+:mod:`qbo_sandbox.model.ledger`; the change log and CDC in :mod:`qbo_sandbox.model.cdc`; name
+uniqueness in :mod:`qbo_sandbox.model.name_index`.
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from qbo_sandbox import faults, query_props
+from qbo_sandbox import faults
 from qbo_sandbox import query as qmod
 from qbo_sandbox.clock import PACIFIC, Clock, format_meta, parse_datetime
-from qbo_sandbox.entities import SPECS, EntitySpec, canonical
-from qbo_sandbox.entities.names import INCOME_RULES
-from qbo_sandbox.model_cdc import ChangeLogMixin
-from qbo_sandbox.model_info import build_company_info
-from qbo_sandbox.model_ledger import LedgerMixin
-from qbo_sandbox.model_names import NameIndexMixin
-from qbo_sandbox.query_views import QueryViews, dumps
+from qbo_sandbox.model.cdc import ChangeLogMixin
+from qbo_sandbox.model.entities import SPECS, EntitySpec, canonical
+from qbo_sandbox.model.entities.names import INCOME_RULES
+from qbo_sandbox.model.info import build_company_info
+from qbo_sandbox.model.ledger import LedgerMixin
+from qbo_sandbox.model.name_index import NameIndexMixin
+from qbo_sandbox.query import props as query_props
+from qbo_sandbox.query.views import QueryViews, dumps
 
 SYSTEM_KEYS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status")
 # Entities sharing one Id sequence (QBO numbers customers/vendors/employees together, and all
@@ -46,7 +48,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
 
     def __init__(self, realm_id: str, clock: Clock, *, item_income_rule: str = "strict") -> None:
         """``item_income_rule``: when Service/NonInventory items need IncomeAccountRef (see
-        :data:`qbo_sandbox.entities.names.INCOME_RULES`)."""
+        :data:`qbo_sandbox.model.entities.names.INCOME_RULES`)."""
         if item_income_rule not in INCOME_RULES:
             raise ValueError(f"item_income_rule must be one of {INCOME_RULES}, got {item_income_rule!r}")
         self.item_income_rule = item_income_rule
@@ -86,6 +88,11 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
     def lookup(self, entity: str, obj_id: str) -> dict[str, Any] | None:
         """The stored object (not a copy) or None; for rules inside a locked write."""
         return self._objs[entity].get(str(obj_id))
+
+    def stored(self, entity: str) -> Iterator[dict[str, Any]]:
+        """Every stored object of ``entity`` in Id order (not copies)."""
+        objs = self._objs[entity]
+        return (objs[i] for i in self._ids[entity])
 
     def next_doc_number(self, entity: str) -> str:
         self._doc_seq[entity] += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from qbo_sandbox import faults
-from qbo_sandbox.entities.common import (
+from qbo_sandbox.model.entities.common import (
     USD,
     check_email,
     check_enum,
@@ -16,7 +16,7 @@ from qbo_sandbox.entities.common import (
 )
 
 if TYPE_CHECKING:
-    from qbo_sandbox.company import Company
+    from qbo_sandbox.model.entities.books import Books
 
 NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 ACCOUNT_TYPES: dict[str, tuple[str, str]] = {
@@ -92,7 +92,7 @@ def _display_name(obj: dict[str, Any], entity: str) -> str:
     raise faults.required_param("DisplayName", entity)
 
 
-def _party_common(co: Company, obj: dict[str, Any], entity: str) -> dict[str, Any]:
+def _party_common(co: Books, obj: dict[str, Any], entity: str) -> dict[str, Any]:
     name = _display_name(obj, entity)
     obj["DisplayName"] = name
     check_path_lengths(obj, PARTY_LIMITS[entity])
@@ -106,7 +106,7 @@ def _party_common(co: Company, obj: dict[str, Any], entity: str) -> dict[str, An
     return obj
 
 
-def prepare_customer(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_customer(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     _party_common(co, obj, "Customer")
     parent = resolve_ref(co, obj, "ParentRef", "Customer", required=False)
     if parent is not None:
@@ -134,7 +134,7 @@ def prepare_customer(co: Company, obj: dict[str, Any], old: dict[str, Any] | Non
     return obj
 
 
-def prepare_vendor(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_vendor(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     _party_common(co, obj, "Vendor")
     obj["Vendor1099"] = obj.get("Vendor1099", False) is True
     obj["Balance"] = old.get("Balance", 0) if old else 0
@@ -143,7 +143,7 @@ def prepare_vendor(co: Company, obj: dict[str, Any], old: dict[str, Any] | None)
     return obj
 
 
-def prepare_employee(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_employee(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     _party_common(co, obj, "Employee")
     obj.pop("Balance", None)
     obj.pop("CurrencyRef", None)
@@ -151,7 +151,7 @@ def prepare_employee(co: Company, obj: dict[str, Any], old: dict[str, Any] | Non
     return obj
 
 
-def prepare_account(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_account(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     name = require(obj, "Name", "Account")
     check_lengths(obj, {"Name": 100, "Description": 100, "AcctNum": 7})
     if '"' in name or ":" in name:
@@ -171,7 +171,7 @@ def prepare_account(co: Company, obj: dict[str, Any], old: dict[str, Any] | None
     return obj
 
 
-def prepare_item(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+def prepare_item(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     require(obj, "Name", "Item")
     check_lengths(obj, {"Name": 100, "Description": 4000, "Sku": 100})
     if old is not None and "Type" not in obj:
@@ -199,7 +199,7 @@ def prepare_item(co: Company, obj: dict[str, Any], old: dict[str, Any] | None) -
     return obj
 
 
-def _income_required(co: Company, obj: dict[str, Any], item_type: str) -> bool:
+def _income_required(co: Books, obj: dict[str, Any], item_type: str) -> bool:
     if item_type == "Inventory":
         return True
     rule = getattr(co, "item_income_rule", "strict")
@@ -210,7 +210,7 @@ def _income_required(co: Company, obj: dict[str, Any], item_type: str) -> bool:
     return False
 
 
-def _check_item_accounts(co: Company, obj: dict[str, Any], item_type: str) -> None:
+def _check_item_accounts(co: Books, obj: dict[str, Any], item_type: str) -> None:
     """Resolve the item's account refs and check each points at an account of a fitting type.
 
     Missing required -> 2020; unknown Id -> 2500; inactive -> 610; wrong type -> 6000 with QBO's

@@ -6,7 +6,7 @@ At most 30 items, each ``{"bId", "operation": create|update|delete|void, "<Entit
 (a deterministic permutation), so clients must correlate by ``bId``, as QBO demands.
 With ``requestid`` (≤ 36 chars, each bId then ≤ 10) a retry with the same requestid and the same
 bId set gets the original answer; whether its faulted items are replayed or re-executed is
-``SandboxConfig.replay_faults`` (see :mod:`qbo_sandbox.http_replay`).
+``SandboxConfig.replay_faults`` (see :mod:`qbo_sandbox.http.replay`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from qbo_sandbox import faults
 from qbo_sandbox.clock import format_time
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.http_common import Request, Response
-from qbo_sandbox.http_replay import MAX_BATCH_BID, MAX_BATCH_REQUESTID, MAX_REQUESTID, requestid_too_long
+from qbo_sandbox.http.common import Request, Response
+from qbo_sandbox.http.replay import MAX_BATCH_BID, MAX_BATCH_REQUESTID, MAX_REQUESTID, requestid_too_long
 
 if TYPE_CHECKING:
-    from qbo_sandbox.server import SandboxServer
+    from qbo_sandbox.http.context import ServerContext
 
 MAX_ITEMS = 30
 OPERATIONS = frozenset({"create", "update", "delete", "void"})
@@ -73,7 +73,7 @@ def answer_order(bids: list[str]) -> list[int]:
     return order
 
 
-def run_batch(server: SandboxServer, req: Request, realm: str, body: dict[str, Any]) -> Response:
+def run_batch(server: ServerContext, req: Request, realm: str, body: dict[str, Any]) -> Response:
     """Validate, execute (or replay) one batch request."""
     requestid = req.query.get("requestid") or None
     items = _validate(body, requestid)
@@ -99,7 +99,7 @@ def run_batch(server: SandboxServer, req: Request, realm: str, body: dict[str, A
     return answer
 
 
-def _rerun_faulted(server: SandboxServer, cached: Response, items: list[dict[str, Any]]) -> Response:
+def _rerun_faulted(server: ServerContext, cached: Response, items: list[dict[str, Any]]) -> Response:
     """``cached`` with every faulted item executed again (successful items kept as they were)."""
     payload = json.loads(cached.body)
     by_bid = {item["bId"]: item for item in items}
@@ -113,7 +113,7 @@ def _rerun_faulted(server: SandboxServer, cached: Response, items: list[dict[str
     return Response.json(200, payload)
 
 
-def execute_item(server: SandboxServer, item: dict[str, Any]) -> dict[str, Any]:
+def execute_item(server: ServerContext, item: dict[str, Any]) -> dict[str, Any]:
     """One item's answer: the object, a ``QueryResponse``, or a ``Fault``."""
     bid = item["bId"]
     try:
@@ -125,7 +125,7 @@ def execute_item(server: SandboxServer, item: dict[str, Any]) -> dict[str, Any]:
         return {"Fault": fault.body()["Fault"], "bId": bid}
 
 
-def _write_item(server: SandboxServer, item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _write_item(server: ServerContext, item: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     keys = [key for key in item if key not in ITEM_META_KEYS]
     if len(keys) != 1 or not isinstance(item[keys[0]], dict):
         raise faults.invalid_value("BatchItemRequest", "Each batch item needs exactly one entity object")

@@ -8,7 +8,7 @@ compared **case-sensitively** (ordinal: ``PG&E`` precedes ``Pam Seitz``), ties b
 Transactions keep numeric Id order: the one recording (``all__sales_receipts``) shows neither Id,
 TxnDate, DocNumber nor CreateTime order, and four rows cannot establish QBO's rule.
 
-Every cache is keyed by the entity's generation, which :class:`~qbo_sandbox.company.Company` bumps
+Every cache is keyed by the entity's generation, which :class:`~qbo_sandbox.model.company.Company` bumps
 on every change of that entity, so a write makes the next query recompute (once) what it needs.
 A query's matching Ids are cached per (statement meaning, generation): ``COUNT(*)`` and every page
 of one paging loop share one filtered, ordered Id list, and each page only slices it.
@@ -24,8 +24,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from qbo_sandbox import query as qmod
-from qbo_sandbox import query_props
+from qbo_sandbox.query import evaluate as qmod
+from qbo_sandbox.query import props as query_props
 
 MAX_CACHED_RESULTS = 32
 # The name a name-list entity sorts by when the query has no ORDERBY (first field present wins).
