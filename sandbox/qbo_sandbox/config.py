@@ -56,3 +56,16 @@ class SandboxConfig:
     # Replay the faulted items of an HTTP 200 batch for a repeated requestid (True, the harsher
     # reading) or re-execute them (False). Whether QBO replays faults is UNCONFIRMED (qbo-api.md §1).
     replay_faults: bool = True
+    # --- the money half (issue 7); each is a company preference or an UNCONFIRMED reading, see
+    # qbo_sandbox.model.info.CompanyOptions ---
+    # US Automated Sales Tax: QBO computes tax itself and overrides TxnTaxCodeRef (off: sandbox
+    # companies do not run AST, D-ust).
+    automated_sales_tax: bool = False
+    # Refuse a duplicate DocNumber (6140) unless the request says include=allowduplicatedocnum.
+    warn_duplicate_doc_num: bool = True
+    # SalesFormsPrefs.CustomTxnNumbers (off: the sandbox numbers sales forms sent without one).
+    custom_txn_numbers: bool = False
+    # A voided Payment/BillPayment: "removed" (no lines, zero amounts) or "zeroed" (lines kept at 0).
+    voided_payment_lines: str = "removed"
+    # AccountingInfoPrefs.BookCloseDate (yyyy-MM-dd) or None.
+    book_close_date: str | None = None

@@ -98,7 +98,11 @@ def test_projection_returns_only_named_fields(co: Company) -> None:
     assert raw.startswith(b'{"Item":[{"Name":') and b'"Id"' not in raw
 
 
-def test_stored_top_level_properties_are_queryable(co: Company) -> None:
+def test_stored_top_level_properties_are_selectable_not_filterable(co: Company) -> None:
     loaded = co.load_raw("Customer", {"Id": "9990", "DisplayName": "Raw One", "ResaleNum": "R-1", "Zzz": "q"})
     assert loaded["Id"] == "9990"
-    assert co.query("SELECT * FROM Customer WHERE Zzz = 'q'")["Customer"][0]["Id"] == "9990"
+    rows = co.query("SELECT Id, Zzz FROM Customer WHERE DisplayName = 'Raw One'")["Customer"]
+    assert rows == [{"Id": "9990", "Zzz": "q"}]
+    with pytest.raises(QBOFault) as info:
+        co.query("SELECT * FROM Customer WHERE Zzz = 'q'")
+    assert (info.value.code, info.value.detail) == ("4001", "QueryValidationError: property 'Zzz' is not queryable")

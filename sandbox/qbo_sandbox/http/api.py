@@ -36,7 +36,7 @@ def classify(method: str, rest: list[str]) -> str | None:
         return "cdc"
     if head == "batch":
         return "batch"
-    if method == "GET" and len(rest) == 2:
+    if method == "GET" and (len(rest) == 2 or head == "preferences"):
         return "read"
     if method == "POST" and len(rest) == 1:
         return "write"
@@ -74,6 +74,18 @@ def parse_json_body(req: Request) -> dict[str, Any]:
     return body
 
 
+# Entities whose Ids are not numbers: TaxCode's pseudo codes "TAX"/"NON" (qbo-api.md §5).
+NON_NUMERIC_IDS = frozenset({"TaxCode"})
+
+
+def check_path_id(entity: str, obj_id: str, realm_id: str) -> None:
+    """2030 for an Id in a read path that is not a whole number (``/customer/1.5``, ``/invoice/abc``)."""
+    if entity in NON_NUMERIC_IDS or (entity == "CompanyInfo" and obj_id == realm_id):
+        return
+    if not obj_id.isdigit():
+        raise faults.invalid_id(obj_id)
+
+
 class DataAPI:
     """Routes one authenticated data-API request to the company model."""
 
@@ -102,8 +114,11 @@ class DataAPI:
             return self.cdc(req)
         if head == "batch" and len(rest) == 1 and method == "POST":
             return self.batch(req, realm)
+        if head == "preferences" and len(rest) == 1 and method == "GET":
+            return self.envelope(200, {"Preferences": self.server.company.read("Preferences", "1")})
         entity = self.server.entity_name(head)
         if entity is not None and len(rest) == 2 and method == "GET":
+            check_path_id(entity, rest[1], self.server.realm_id)
             return self.envelope(200, {entity: self.server.company.read(entity, rest[1])})
         if entity is not None and len(rest) == 1 and method == "POST":
             return self.write(req, realm, entity)
@@ -168,17 +183,19 @@ class DataAPI:
     def execute_write(self, req: Request, entity: str, body: dict[str, Any]) -> Response:
         operation = (req.query.get("operation") or "").lower()
         include = (req.query.get("include") or "").lower()
+        includes = {part.strip() for part in include.split(",")}
+        allow_dup = "allowduplicatedocnum" in includes
         company = self.server.company
         self.server.count(f"write:{entity}")
         try:
             if operation == "delete":
                 obj = company.delete(entity, body)
-            elif operation == "void" or (operation == "update" and include == "void"):
+            elif operation == "void" or (operation == "update" and "void" in includes):
                 obj = company.void(entity, body)
             elif operation == "update" or (not operation and "Id" in body):
-                obj = company.update(entity, body)
+                obj = company.update(entity, body, allow_duplicate_doc=allow_dup)
             elif not operation:
-                obj = company.create(entity, body)
+                obj = company.create(entity, body, allow_duplicate_doc=allow_dup)
             else:
                 raise faults.unsupported_operation(f"{operation} for {entity}")
         except QBOFault as fault:

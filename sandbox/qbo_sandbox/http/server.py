@@ -33,6 +33,7 @@ from qbo_sandbox.http.scripts import Counters, FaultRule, FaultScript
 from qbo_sandbox.http.throttle import Throttle
 from qbo_sandbox.model import entities
 from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.info import CompanyOptions
 from qbo_sandbox.model.seed import seed_company
 from qbo_sandbox.oauth import OAuthApp, OAuthServer
 
@@ -121,8 +122,16 @@ class SandboxServer:
     # --- controls -------------------------------------------------------------------------------
 
     def _new_company(self) -> Company:
+        cfg = self.config
+        options = CompanyOptions(
+            automated_sales_tax=cfg.automated_sales_tax,
+            warn_duplicate_doc_num=cfg.warn_duplicate_doc_num,
+            custom_txn_numbers=cfg.custom_txn_numbers,
+            voided_payment_lines=cfg.voided_payment_lines,
+            book_close_date=cfg.book_close_date,
+        )
         company = Company(
-            self.config.realm_id, self.clock, item_income_rule=self.config.item_income_account_rule
+            cfg.realm_id, self.clock, item_income_rule=cfg.item_income_account_rule, options=options
         )
         seed_company(company, self.config.seed)
         return company

@@ -23,11 +23,14 @@ from qbo_sandbox import faults
 from qbo_sandbox import query as qmod
 from qbo_sandbox.clock import PACIFIC, Clock, format_meta, parse_datetime
 from qbo_sandbox.model.cdc import ChangeLogMixin
+from qbo_sandbox.model.doc_numbers import DocNumberIndex
 from qbo_sandbox.model.entities import SPECS, EntitySpec, canonical
 from qbo_sandbox.model.entities.names import INCOME_RULES
-from qbo_sandbox.model.info import build_company_info
+from qbo_sandbox.model.entities.schema import unknown_properties
+from qbo_sandbox.model.info import CompanyOptions, build_company_info, build_preferences, preference
 from qbo_sandbox.model.ledger import LedgerMixin
 from qbo_sandbox.model.name_index import NameIndexMixin
+from qbo_sandbox.model.voiding import voided
 from qbo_sandbox.query import props as query_props
 from qbo_sandbox.query.views import QueryViews, dumps
 
@@ -46,9 +49,17 @@ DOC_NUMBERED = ("Invoice", "SalesReceipt", "Estimate")
 class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
     """A QBO company (realm) held in memory. Methods raise :class:`QBOFault` like QBO would."""
 
-    def __init__(self, realm_id: str, clock: Clock, *, item_income_rule: str = "strict") -> None:
+    def __init__(
+        self,
+        realm_id: str,
+        clock: Clock,
+        *,
+        item_income_rule: str = "strict",
+        options: CompanyOptions | None = None,
+    ) -> None:
         """``item_income_rule``: when Service/NonInventory items need IncomeAccountRef (see
-        :data:`qbo_sandbox.model.entities.names.INCOME_RULES`)."""
+        :data:`qbo_sandbox.model.entities.names.INCOME_RULES`); ``options``: preferences and
+        readings of UNCONFIRMED behaviour (:class:`~qbo_sandbox.model.info.CompanyOptions`)."""
         if item_income_rule not in INCOME_RULES:
             raise ValueError(f"item_income_rule must be one of {INCOME_RULES}, got {item_income_rule!r}")
         self.item_income_rule = item_income_rule
@@ -66,8 +77,10 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         self._party_txns: dict[tuple[str, str], set[str]] = {}
         self._doc_seq: dict[str, int] = dict.fromkeys(DOC_NUMBERED, 1000)
         self._views = QueryViews()
-        info = build_company_info(realm_id, clock.now())
-        self._insert("CompanyInfo", info, clock.now())
+        self._docs = DocNumberIndex()
+        self.options = options or CompanyOptions()
+        self._insert("CompanyInfo", build_company_info(realm_id, clock.now()), clock.now())
+        self._insert("Preferences", build_preferences(self.options, clock.now()), clock.now())
 
     # --- helpers the entity rules call ---------------------------------------------------------
 
@@ -108,11 +121,9 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
                 obj[field] = {"value": acct_id, "name": acct["Name"]}
                 return
 
-    def bill_with_doc_number(self, vendor_id: str, doc: str) -> str | None:
-        for bill_id in self._party_txns.get(("Bill", vendor_id), set()):
-            if str(self._objs["Bill"][bill_id].get("DocNumber", "")).casefold() == doc.casefold():
-                return bill_id
-        return None
+    def preference(self, path: str) -> Any:
+        """A company preference by dotted path (see :func:`qbo_sandbox.model.info.preference`)."""
+        return preference(self._objs["Preferences"]["1"], path)
 
     # --- public API ----------------------------------------------------------------------------
 
@@ -133,13 +144,18 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
                 raise faults.not_found(spec.name, str(obj_id))
             return copy.deepcopy(obj)
 
-    def create(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+    def create(
+        self, entity: str, body: dict[str, Any], *, allow_duplicate_doc: bool = False
+    ) -> dict[str, Any]:
+        """Create; ``allow_duplicate_doc`` is the request's ``include=allowduplicatedocnum``."""
         spec = self._spec(entity)
         if spec.prepare is None:
             raise faults.unsupported_operation(f"Create for {spec.name}")
+        self._check_properties(spec, body)
         with self._lock:
             obj = spec.prepare(self, self._clean(body), None)
             self._check_unique(spec, obj, None)
+            self._check_doc_number(spec, obj, None, allow_duplicate_doc)
             now = self.now()
             obj_id = self._new_id(spec.name)
             stored = self._stamp(obj, obj_id, "0", format_meta(now), now)
@@ -147,11 +163,14 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
             self._ledger_effects(spec.name, None, stored, now)
             return copy.deepcopy(self._objs[spec.name][obj_id])
 
-    def update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, entity: str, body: dict[str, Any], *, allow_duplicate_doc: bool = False
+    ) -> dict[str, Any]:
         """Full update (omitted writable fields cleared) or ``"sparse": true`` (only sent fields)."""
         spec = self._spec(entity)
         if spec.prepare is None and spec.kind != "info":
             raise faults.unsupported_operation(f"Update for {spec.name}")
+        self._check_properties(spec, body)
         with self._lock:
             old = self._current(spec, body)
             clean = self._clean(body)
@@ -162,6 +181,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
                 candidate = clean
             obj = spec.prepare(self, candidate, old) if spec.prepare else candidate
             self._check_unique(spec, obj, old)
+            self._check_doc_number(spec, obj, old, allow_duplicate_doc)
             return self._replace(spec.name, old, obj)
 
     def delete(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -177,6 +197,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
                     f"Invoice {obj_id} has payments applied; delete or unlink the payments first", "Id"
                 )
             now = self.now()
+            self._docs.remove(spec.name, old)
             del self._objs[spec.name][obj_id]
             del self._mtime[spec.name][obj_id]
             ids = self._ids[spec.name]
@@ -198,10 +219,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
                 raise faults.business_validation(
                     f"Invoice {old['Id']} has payments applied; delete or void the payments first", "Id"
                 )
-            obj = {k: copy.deepcopy(v) for k, v in old.items() if k not in SYSTEM_KEYS}
-            _zero_amounts(obj)
-            note = obj.get("PrivateNote")
-            obj["PrivateNote"] = f"Voided - {note}" if note and not note.startswith("Voided") else "Voided"
+            obj = voided(spec.name, old, SYSTEM_KEYS, self.options.voided_payment_lines)
             return self._replace(spec.name, old, obj)
 
     def query(self, statement: str) -> dict[str, Any]:
@@ -271,6 +289,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
             old = self._objs[spec.name].get(stored["Id"])
             if old is not None:
                 self._unindex_name(spec, old)
+                self._docs.remove(spec.name, old)
             if spec.kind == "txn":
                 self._index_txn(spec.name, old, stored)
             self._insert(spec.name, stored, changed_at or parse_datetime(meta["LastUpdatedTime"]))
@@ -283,6 +302,25 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         if name is None:
             raise faults.unsupported_operation(f"on entity {entity!r}: unknown or unsupported entity")
         return SPECS[name]
+
+    @staticmethod
+    def _check_properties(spec: EntitySpec, body: Any) -> None:
+        """2010 for every property QBO would not bind (one Error[] entry each), before any rule."""
+        if not isinstance(body, dict):
+            raise faults.invalid_value("body", "Request body must be a JSON object")
+        found = unknown_properties(spec.name, body)
+        if found:
+            raise faults.QBOFault.several([faults.unknown_property(n, c) for n, c in found])
+
+    def _check_doc_number(
+        self, spec: EntitySpec, obj: dict[str, Any], old: dict[str, Any] | None, allowed: bool
+    ) -> None:
+        """6140 when another transaction of the type (Bill: of the vendor) has this DocNumber."""
+        if allowed or not self.preference("SalesFormsPrefs.WarnDuplicateDocNum"):
+            return
+        other = self._docs.owner(spec.name, obj, old["Id"] if old else None)
+        if other is not None:
+            raise faults.duplicate_document(str(obj["DocNumber"]), spec.name, other)
 
     @staticmethod
     def _clean(body: dict[str, Any]) -> dict[str, Any]:
@@ -309,6 +347,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         token = str(int(old["SyncToken"]) + 1)
         stored = self._stamp(obj, old["Id"], token, old["MetaData"]["CreateTime"], now)
         self._unindex_name(SPECS[entity], old)
+        self._docs.remove(entity, old)
         self._insert(entity, stored, now)
         self._ledger_effects(entity, old, stored, now)
         return copy.deepcopy(self._objs[entity][old["Id"]])
@@ -333,6 +372,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         self._views.changed(entity)
         self._deleted[entity].pop(obj_id, None)
         self._index_name(SPECS[entity], stored)
+        self._docs.add(entity, stored)
         self._note_id(entity, stored)
 
     def _note_id(self, entity: str, stored: dict[str, Any]) -> None:
@@ -348,20 +388,3 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         value = self._next_id.get(group, 1)
         self._next_id[group] = value + 1
         return str(value)
-
-
-def _zero_amounts(obj: dict[str, Any]) -> None:
-    """Zero every amount of a transaction being voided."""
-    for line in obj.get("Line") or []:
-        line["Amount"] = 0
-        for detail in line.values():
-            if isinstance(detail, dict) and "UnitPrice" in detail:
-                detail["UnitPrice"] = 0
-    for field in ("TotalAmt", "Balance", "UnappliedAmt", "HomeBalance"):
-        if field in obj:
-            obj[field] = 0
-    tax = obj.get("TxnTaxDetail")
-    if isinstance(tax, dict):
-        tax["TotalTax"] = 0
-        for tax_line in tax.get("TaxLine") or []:
-            tax_line["Amount"] = 0

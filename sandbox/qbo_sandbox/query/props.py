@@ -11,9 +11,8 @@ The queryable set of an entity is: the documented properties below (qbo-api.md ย
 reference), every top-level property of the entity's stored objects (so whatever the seed or a
 recorded fixture holds is queryable), and ``MetaData.CreateTime`` / ``MetaData.LastUpdatedTime``
 (any case, also spelled ``Metadata.``). Ref properties (``CustomerRef``) compare their ``value``.
-Other dotted paths (``BillAddr.City``) are rejected. The sandbox is therefore at most as lenient as
-QBO for names it knows nothing about, and slightly more lenient for real-but-unfilterable ones
-(only the ``AcctNum`` case is modelled).
+Other dotted paths (``BillAddr.City``) are rejected. A WHERE or ORDERBY may name only the entity's
+filterable properties (:data:`FILTERABLE`); other real ones get ``property 'X' is not queryable``.
 
 ``SELECT`` lists (decision, see :mod:`qbo_sandbox.query`): QBO accepts ``SELECT *, Sku FROM Item``
 (python-quickbooks 0.9.12 sends it) and ``SELECT Id, Name FROM Item`` (integrators use it), and
@@ -79,10 +78,38 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
         "DepositToAccountRef", "ARAccountRef", "ProcessPayment",
     ),
 }  # fmt: skip
-# Real properties documented as not filterable (intuit/QuickBooks-V3-DotNET-SDK#163).
-NOT_FILTERABLE: dict[str, frozenset[str]] = {
-    e: frozenset({"acctnum"}) for e in ("Customer", "Vendor", "Account")
-}
+# The properties a WHERE/ORDERBY may name, per entity: the ones Intuit's entity reference marks
+# "filterable" (REF-<entity>, e.g. REF-invoice: Id, CustomerRef, DocNumber, ProjectRef, SalesTermRef,
+# TxnDate, DueDate, Balance), plus TotalAmt on transactions (D-query's own examples filter on it) and
+# MetaData.CreateTime/LastUpdatedTime everywhere. Any other real property gets 4001 ``property 'X'
+# is not queryable`` (qbo-api.md ยง1: PrivateNote; intuit/QuickBooks-V3-DotNET-SDK#163: AcctNum).
+# Where the reference says nothing about a property used by common integrations (Sku, PaymentRefNum)
+# the sandbox lets it filter (UNCONFIRMED; stricter would reject valid queries).
+_PARTY_F = ("Id", "DisplayName", "GivenName", "MiddleName", "FamilyName", "CompanyName",
+            "PrimaryEmailAddr", "Active", "Balance", "FullyQualifiedName", "PrintOnCheckName")
+_TXN_F = ("Id", "DocNumber", "TxnDate", "TotalAmt")
+FILTERABLE: dict[str, tuple[str, ...]] = {
+    "Account": ("Id", "Name", "SubAccount", "ParentRef", "FullyQualifiedName", "Active",
+                "Classification", "AccountType", "AccountSubType", "CurrentBalance",
+                "CurrentBalanceWithSubAccounts"),
+    "Customer": (*_PARTY_F, "Job", "ParentRef", "BalanceWithJobs"),
+    "Vendor": _PARTY_F,
+    "Employee": _PARTY_F,
+    "Item": ("Id", "Name", "Sku", "Type", "Active", "FullyQualifiedName", "UnitPrice",
+             "PurchaseCost", "QtyOnHand", "Taxable", "ParentRef", "SubItem", "Level"),
+    "TaxCode": ("Id", "Name", "Active", "Taxable", "TaxGroup", "Hidden"),
+    "TaxRate": ("Id", "Name", "Active", "RateValue", "AgencyRef"),
+    "TaxAgency": ("Id", "DisplayName"),
+    "Term": ("Id", "Name", "Active", "Type"),
+    "Invoice": (*_TXN_F, "CustomerRef", "ProjectRef", "SalesTermRef", "DueDate", "Balance"),
+    "SalesReceipt": (*_TXN_F, "CustomerRef", "ProjectRef"),
+    "Estimate": (*_TXN_F, "CustomerRef", "ProjectRef", "ExpirationDate", "TxnStatus"),
+    "Bill": (*_TXN_F, "VendorRef", "DueDate", "Balance", "SalesTermRef", "APAccountRef"),
+    "JournalEntry": (*_TXN_F, "Adjustment"),
+    "Payment": (*_TXN_F, "CustomerRef", "PaymentRefNum", "UnappliedAmt", "ProjectRef"),
+    "BillPayment": (*_TXN_F, "VendorRef", "PayType"),
+    "Preferences": (),
+}  # fmt: skip
 
 
 def documented(entity: str) -> frozenset[str]:
@@ -114,8 +141,9 @@ def check(entity: str, path: tuple[str, ...], known: frozenset[str], *, filterin
     prop = ".".join(path)
     if len(lowered) != 1 or lowered[0] not in known or lowered[0] in ("metadata", "domain", "sparse"):
         raise not_found(prop, entity)
-    if filtering and lowered[0] in NOT_FILTERABLE.get(entity, frozenset()):
-        raise faults.query_error(f"property '{path[0]}' is not queryable")
+    allowed = FILTERABLE.get(entity)
+    if filtering and allowed is not None and lowered[0] not in {p.lower() for p in allowed}:
+        raise faults.not_filterable(path[0])
 
 
 def validate(query: Query, known: frozenset[str]) -> None:

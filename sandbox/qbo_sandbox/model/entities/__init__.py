@@ -41,6 +41,7 @@ SPECS: dict[str, EntitySpec] = {
     s.name: s
     for s in (
         EntitySpec("CompanyInfo", "info"),
+        EntitySpec("Preferences", "info"),
         EntitySpec("Account", "name", names.prepare_account, ("Name", "Account")),
         EntitySpec("TaxCode", "tax"),
         EntitySpec("TaxRate", "tax"),

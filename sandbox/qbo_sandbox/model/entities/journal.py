@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbo_sandbox import faults
+from qbo_sandbox.faults import QBOFault
 from qbo_sandbox.model.entities.common import (
     as_json_number,
     check_enum,
@@ -25,16 +26,23 @@ POSTING_TYPES = ("Debit", "Credit")
 ENTITY_TYPES = ("Customer", "Vendor", "Employee")
 
 
-def _je_line(co: Books, line: dict[str, Any], index: int) -> tuple[str, Decimal]:
+# QBO's own wording (issue 7's audit of QBO answers; REF-journalentry states the rules).
+AR_NEEDS_CUSTOMER = "When you use Accounts Receivable, you must choose a customer in the Name field."
+AP_NEEDS_VENDOR = "When you use Accounts Payable, you must choose a vendor in the Name field."
+TWO_LINES = "Fill out at least two detail lines to continue."
+
+
+def _je_line(co: Books, line: dict[str, Any], index: int, problems: list[QBOFault]) -> tuple[str, Decimal]:
+    """Check one line; business problems go to ``problems`` (QBO reports them all at once)."""
     check_enum(line.get("DetailType"), ("JournalEntryLineDetail",), f"Line[{index}].DetailType")
     if line.get("Amount") is None:
         raise faults.required_param("Line.Amount", "JournalEntry")
     amount = money(line["Amount"], "Line.Amount")
-    if amount <= 0:
-        raise faults.business_validation(
-            f"Line {index}: journal entry amounts must be positive (got {amount}); "
-            "use PostingType Debit or Credit for the direction",
-            "Line.Amount",
+    if amount < 0:
+        problems.append(
+            faults.business_validation(
+                f"Line {index}: journal entry amounts cannot be negative (got {amount})"
+            )
         )
     detail = line.get("JournalEntryLineDetail")
     if not isinstance(detail, dict):
@@ -44,17 +52,9 @@ def _je_line(co: Books, line: dict[str, Any], index: int) -> tuple[str, Decimal]
     party_type = _je_entity(co, detail)
     acct_type = account.get("AccountType")
     if acct_type == "Accounts Receivable" and party_type != "Customer":
-        raise faults.business_validation(
-            f"Line {index}: you must select a customer (Entity Type Customer) on a line that uses "
-            f"the Accounts Receivable account {account.get('Name')!r}",
-            "Entity",
-        )
+        problems.append(faults.business_validation(AR_NEEDS_CUSTOMER))
     if acct_type == "Accounts Payable" and party_type != "Vendor":
-        raise faults.business_validation(
-            f"Line {index}: you must select a vendor (Entity Type Vendor) on a line that uses "
-            f"the Accounts Payable account {account.get('Name')!r}",
-            "Entity",
-        )
+        problems.append(faults.business_validation(AP_NEEDS_VENDOR))
     line["Amount"] = as_json_number(amount)
     return posting, amount
 
@@ -71,31 +71,35 @@ def _je_entity(co: Books, detail: dict[str, Any]) -> str | None:
 
 
 def prepare_journal_entry(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    """JournalEntry rules (REF-journalentry): two or more lines, A/R lines name a customer, A/P
+    lines a vendor, debits equal credits (on cent-rounded amounts). Every problem found is one
+    ``Error[]`` entry of a single 6000 fault."""
     common_txn(co, obj, "JournalEntry")
     lines = require_lines(obj, "JournalEntry")
+    problems: list[QBOFault] = []
+    if len(lines) < 2:
+        problems.append(faults.business_validation(TWO_LINES))
     totals = {"Debit": Decimal(0), "Credit": Decimal(0)}
-    counts = {"Debit": 0, "Credit": 0}
     for index, line in enumerate(lines, start=1):
-        posting, amount = _je_line(co, line, index)
+        posting, amount = _je_line(co, line, index, problems)
         totals[posting] += amount
-        counts[posting] += 1
-    if not counts["Debit"] or not counts["Credit"]:
-        raise faults.business_validation(
-            "A journal entry needs at least one Debit line and one Credit line "
-            f"(got {counts['Debit']} debit, {counts['Credit']} credit)",
-            "Line",
-        )
-    if totals["Debit"] != totals["Credit"]:
-        raise faults.business_validation(
-            "Transaction is not balanced: debits must equal credits "
-            f"(total debits {totals['Debit']:.2f}, total credits {totals['Credit']:.2f})",
-            "Line",
-        )
+    if len(lines) >= 2 and totals["Debit"] != totals["Credit"]:
+        problems.append(unbalanced(totals["Debit"], totals["Credit"]))
+    if problems:
+        raise faults.QBOFault.several(problems)
     number_lines(lines)
     obj["Line"] = lines
     obj["Adjustment"] = obj.get("Adjustment") is True
     obj["TotalAmt"] = 0  # read-only and always 0 on journal entries (qbo-api.md §9)
     return obj
+
+
+def unbalanced(debits: Decimal, credits: Decimal) -> QBOFault:
+    """6000 for debits != credits. The rule is REF-journalentry's; QBO's exact Detail is
+    UNCONFIRMED (this wording names both totals so a person can fix the entry)."""
+    return faults.business_validation(
+        f"Transaction is not balanced. Total debits ({debits:.2f}) must equal total credits ({credits:.2f})."
+    )
 
 
 def payment_applications(obj: dict[str, Any]) -> list[tuple[str, Decimal]]:

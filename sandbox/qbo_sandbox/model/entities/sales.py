@@ -174,7 +174,7 @@ def _bill_lines(co: Books, lines: list[dict[str, Any]]) -> Decimal:
 
 def prepare_bill(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     day = common_txn(co, obj, "Bill")
-    vendor = resolve_ref(co, obj, "VendorRef", "Vendor", required=True)
+    resolve_ref(co, obj, "VendorRef", "Vendor", required=True)
     lines = require_lines(obj, "Bill")
     total = _bill_lines(co, lines)
     number_lines(lines)
@@ -184,11 +184,6 @@ def prepare_bill(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> 
         raise faults.business_validation("APAccountRef must be an Accounts Payable account", "APAccountRef")
     if ap is None:
         co.set_default_account(obj, "APAccountRef", "AccountsPayable")
-    doc = obj.get("DocNumber")
-    if doc and vendor is not None:
-        other = co.bill_with_doc_number(vendor["Id"], str(doc))
-        if other is not None and (old is None or other != old["Id"]):
-            raise faults.duplicate_document(str(doc), "Bill")
     if obj.get("DueDate") in (None, ""):
         obj["DueDate"] = day.isoformat()
     else:
