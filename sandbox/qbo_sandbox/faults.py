@@ -241,7 +241,7 @@ def duplicate_name(kind: str = "customer, vendor or employee") -> QBOFault:
             f"The name supplied already exists. : Another {kind} is already using this name. "
             "Please use a different name."
         )
-    return QBOFault(400, "6240", "Duplicate Name Exists Error", detail)
+    return QBOFault(400, "6240", "Duplicate Name Exists Error", detail, include_element=False)
 
 
 def list_has_balance(entity: str) -> QBOFault:

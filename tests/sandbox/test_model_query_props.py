@@ -105,4 +105,5 @@ def test_stored_top_level_properties_are_selectable_not_filterable(co: Company) 
     assert rows == [{"Id": "9990", "Zzz": "q"}]
     with pytest.raises(QBOFault) as info:
         co.query("SELECT * FROM Customer WHERE Zzz = 'q'")
-    assert (info.value.code, info.value.detail) == ("4001", "QueryValidationError: property 'Zzz' is not queryable")
+    detail = "QueryValidationError: property 'Zzz' is not queryable"
+    assert (info.value.code, info.value.detail) == ("4001", detail)

@@ -42,5 +42,11 @@ class NameIndexMixin:
             return
         owner = self._names.get(key)
         if owner is not None and (old is None or owner != (spec.name, old["Id"])):
-            kind = {"party": "customer, vendor or employee", "Item": "item", "Account": "account"}[key[0]]
+            kinds = {
+                "party": "customer, vendor or employee",
+                "Item": "item",
+                "Account": "account",
+                "Term": "term",
+            }
+            kind = kinds[key[0]]
             raise faults.duplicate_name(kind)

@@ -29,6 +29,7 @@ from qbo_sandbox.model.seed_data import (
     SERVICES,
     SIZES,
     STREETS,
+    TERMS,
     VENDOR_KINDS,
     VENDOR_PREFIXES,
 )
@@ -153,6 +154,8 @@ class _Seeder:
                     {"Name": name, "AccountType": acct_type, "AccountSubType": sub_type, "Active": active},
                 )
                 self.accounts[name] = acct["Id"]
+            for term in TERMS:
+                self.co.create("Term", dict(term))
         self._parties()
         self._items()
         invoices = self._invoices()

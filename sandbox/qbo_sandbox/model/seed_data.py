@@ -31,6 +31,15 @@ ACCOUNTS: tuple[tuple[str, str, str, bool], ...] = (
     ("Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses", True),
     ("Advertising", "Expense", "AdvertisingPromotional", False),
     ("Interest Earned", "Other Income", "InterestEarned", True),
+    ("Discounts given", "Income", "DiscountsRefundsGiven", True),
+)
+# The payment terms QBO companies start with (REF-term sample; airbyte expected_records "terms").
+TERMS: tuple[dict[str, object], ...] = (
+    {"Name": "Due on receipt", "Type": "STANDARD", "DueDays": 0},
+    {"Name": "Net 15", "Type": "STANDARD", "DueDays": 15},
+    {"Name": "Net 30", "Type": "STANDARD", "DueDays": 30},
+    {"Name": "Net 60", "Type": "STANDARD", "DueDays": 60},
+    {"Name": "1% 10 Net 30", "Type": "STANDARD", "DueDays": 30, "DiscountPercent": 1, "DiscountDays": 10},
 )
 
 CUSTOMER_PREFIXES = (

@@ -77,6 +77,14 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
         *_TXN, "CustomerRef", "UnappliedAmt", "PaymentRefNum", "PaymentMethodRef",
         "DepositToAccountRef", "ARAccountRef", "ProcessPayment",
     ),
+    "BillPayment": (
+        *_TXN, "VendorRef", "PayType", "CheckPayment", "CreditCardPayment", "APAccountRef",
+        "ProcessBillPayment",
+    ),
+    "Term": ("Name", "Active", "Type", "DueDays", "DiscountPercent", "DiscountDays", "DayOfMonthDue",
+             "DueNextMonthDays", "DiscountDayOfMonth"),
+    "TaxAgency": ("DisplayName", "TaxRegistrationNumber", "TaxTrackedOnPurchases", "TaxTrackedOnSales"),
+    "Preferences": ("AccountingInfoPrefs", "SalesFormsPrefs", "TaxPrefs", "OtherPrefs"),
 }  # fmt: skip
 # The properties a WHERE/ORDERBY may name, per entity: the ones Intuit's entity reference marks
 # "filterable" (REF-<entity>, e.g. REF-invoice: Id, CustomerRef, DocNumber, ProjectRef, SalesTermRef,
@@ -85,8 +93,19 @@ DOCUMENTED: dict[str, tuple[str, ...]] = {
 # is not queryable`` (qbo-api.md §1: PrivateNote; intuit/QuickBooks-V3-DotNET-SDK#163: AcctNum).
 # Where the reference says nothing about a property used by common integrations (Sku, PaymentRefNum)
 # the sandbox lets it filter (UNCONFIRMED; stricter would reject valid queries).
-_PARTY_F = ("Id", "DisplayName", "GivenName", "MiddleName", "FamilyName", "CompanyName",
-            "PrimaryEmailAddr", "Active", "Balance", "FullyQualifiedName", "PrintOnCheckName")
+_PARTY_F = (
+    "Id",
+    "DisplayName",
+    "GivenName",
+    "MiddleName",
+    "FamilyName",
+    "CompanyName",
+    "PrimaryEmailAddr",
+    "Active",
+    "Balance",
+    "FullyQualifiedName",
+    "PrintOnCheckName",
+)
 _TXN_F = ("Id", "DocNumber", "TxnDate", "TotalAmt")
 FILTERABLE: dict[str, tuple[str, ...]] = {
     "Account": ("Id", "Name", "SubAccount", "ParentRef", "FullyQualifiedName", "Active",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from qbo_sandbox.model.entities import journal, names, sales
+from qbo_sandbox.model.entities import journal, names, sales, terms
 
 Prepare = Callable[[Any, dict[str, Any], "dict[str, Any] | None"], dict[str, Any]]
 
@@ -49,6 +49,8 @@ SPECS: dict[str, EntitySpec] = {
         EntitySpec("Vendor", "name", names.prepare_vendor, ("DisplayName", "party")),
         EntitySpec("Employee", "name", names.prepare_employee, ("DisplayName", "party")),
         EntitySpec("Item", "name", names.prepare_item, ("Name", "Item")),
+        EntitySpec("Term", "name", terms.prepare_term, ("Name", "Term")),
+        EntitySpec("TaxAgency", "tax"),
         EntitySpec("Invoice", "txn", partial(sales.prepare_sales_form, entity="Invoice"), void="operation"),
         EntitySpec(
             "SalesReceipt", "txn", partial(sales.prepare_sales_form, entity="SalesReceipt"), void="update"

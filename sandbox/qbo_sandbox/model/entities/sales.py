@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +18,13 @@ from qbo_sandbox.model.entities.common import (
     require_lines,
     resolve_ref,
 )
+from qbo_sandbox.model.entities.sales_lines import build_sales_lines
+from qbo_sandbox.model.entities.tax import compute_tax
+from qbo_sandbox.model.entities.terms import apply_term
 
 if TYPE_CHECKING:
     from qbo_sandbox.model.entities.books import Books
 
-SALES_LINE_TYPES = ("SalesItemLineDetail", "DescriptionOnly")
 BILL_LINE_TYPES = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
 TXN_LENGTHS = {"DocNumber": 21, "PrivateNote": 4000}
 
@@ -47,41 +49,6 @@ def common_txn(co: Books, obj: dict[str, Any], entity: str) -> date:
     return day
 
 
-def _sales_lines(co: Books, lines: list[dict[str, Any]]) -> Decimal:
-    subtotal = Decimal(0)
-    for index, line in enumerate(lines, start=1):
-        kind = check_enum(line.get("DetailType"), SALES_LINE_TYPES, f"Line[{index}].DetailType")
-        if kind == "DescriptionOnly":
-            line["Amount"] = as_json_number(money(line.get("Amount", 0), "Line.Amount"))
-            line.setdefault("DescriptionLineDetail", line.pop("DescriptionOnly", {}) or {})
-            continue
-        if line.get("Amount") is None:
-            raise faults.required_param("Line.Amount")
-        amount = money(line["Amount"], "Line.Amount")
-        detail = line.get("SalesItemLineDetail")
-        if not isinstance(detail, dict):
-            raise faults.required_param("SalesItemLineDetail")
-        resolve_ref(co, detail, "ItemRef", "Item", required=True)
-        check_qty_price(detail, amount, index, "SalesItemLineDetail")
-        if detail.get("TaxCodeRef") is None:
-            detail["TaxCodeRef"] = {"value": "NON"}
-        resolve_ref(co, detail, "TaxCodeRef", "TaxCode", required=True)
-        line["Amount"] = as_json_number(amount)
-        subtotal += amount
-    return subtotal
-
-
-def _tax_total(obj: dict[str, Any], co: Books) -> Decimal:
-    detail = obj.get("TxnTaxDetail")
-    if not isinstance(detail, dict):
-        obj["TxnTaxDetail"] = {"TotalTax": 0}
-        return Decimal(0)
-    resolve_ref(co, detail, "TxnTaxCodeRef", "TaxCode", required=False)
-    total = money(detail.get("TotalTax", 0), "TxnTaxDetail.TotalTax")
-    detail["TotalTax"] = as_json_number(total)
-    return total
-
-
 def _copy_party_fields(obj: dict[str, Any], customer: dict[str, Any]) -> None:
     for field in ("BillAddr", "ShipAddr"):
         if field not in obj and isinstance(customer.get(field), dict):
@@ -95,26 +62,22 @@ def prepare_sales_form(co: Books, obj: dict[str, Any], old: dict[str, Any] | Non
     day = common_txn(co, obj, entity)
     # A SalesReceipt (cash sale) may omit the customer; invoices and estimates need one.
     customer = resolve_ref(co, obj, "CustomerRef", "Customer", required=entity != "SalesReceipt")
-    lines = require_lines(obj, entity)
-    subtotal = _sales_lines(co, lines)
-    number_lines(lines)
-    lines.append(
-        {"Amount": as_json_number(subtotal), "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}}
-    )
-    obj["Line"] = lines
-    total = subtotal + _tax_total(obj, co)
+    obj["Line"], totals = build_sales_lines(co, require_lines(obj, entity))
+    obj["ApplyTaxAfterDiscount"] = obj.get("ApplyTaxAfterDiscount") is True
+    tax = compute_tax(co, obj, totals.taxable_base(obj["ApplyTaxAfterDiscount"]), customer)
+    total = totals.subtotal - totals.discount + tax
     obj["TotalAmt"] = as_json_number(total)
     if not obj.get("DocNumber"):
-        obj["DocNumber"] = (
-            old.get("DocNumber") if old and old.get("DocNumber") else co.next_doc_number(entity)
-        )
+        if old and old.get("DocNumber"):
+            obj["DocNumber"] = old["DocNumber"]
+        elif not co.preference("SalesFormsPrefs.CustomTxnNumbers"):
+            obj["DocNumber"] = co.next_doc_number(entity)
     _copy_party_fields(obj, customer or {})
-    obj.setdefault("ApplyTaxAfterDiscount", False)
     obj.setdefault("PrintStatus", "NeedToPrint")
     obj.setdefault("EmailStatus", "NotSet")
     if entity == "Invoice":
         obj.setdefault("LinkedTxn", [])  # recorded invoices carry an empty list; sales receipts omit it
-        _invoice_fields(co, obj, old, day, total)
+        _invoice_fields(co, obj, old, day, total, customer)
     elif entity == "SalesReceipt":
         obj["Balance"] = 0
         resolve_ref(co, obj, "DepositToAccountRef", "Account", required=False)
@@ -124,11 +87,12 @@ def prepare_sales_form(co: Books, obj: dict[str, Any], old: dict[str, Any] | Non
     return obj
 
 
-def _invoice_fields(co: Books, obj: dict[str, Any], old: dict | None, day: date, total: Decimal) -> None:
-    if obj.get("DueDate") in (None, ""):
-        obj["DueDate"] = (day + timedelta(days=30)).isoformat()
-    else:
+def _invoice_fields(
+    co: Books, obj: dict[str, Any], old: dict | None, day: date, total: Decimal, customer: dict | None
+) -> None:
+    if obj.get("DueDate") not in (None, ""):
         txn_date(co, obj, "DueDate")
+    apply_term(co, obj, day, customer)
     for flag in (
         "AllowIPNPayment",
         "AllowOnlinePayment",
@@ -174,7 +138,7 @@ def _bill_lines(co: Books, lines: list[dict[str, Any]]) -> Decimal:
 
 def prepare_bill(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     day = common_txn(co, obj, "Bill")
-    resolve_ref(co, obj, "VendorRef", "Vendor", required=True)
+    vendor = resolve_ref(co, obj, "VendorRef", "Vendor", required=True)
     lines = require_lines(obj, "Bill")
     total = _bill_lines(co, lines)
     number_lines(lines)
@@ -184,11 +148,18 @@ def prepare_bill(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> 
         raise faults.business_validation("APAccountRef must be an Accounts Payable account", "APAccountRef")
     if ap is None:
         co.set_default_account(obj, "APAccountRef", "AccountsPayable")
-    if obj.get("DueDate") in (None, ""):
-        obj["DueDate"] = day.isoformat()
-    else:
+    if obj.get("DueDate") not in (None, ""):
         txn_date(co, obj, "DueDate")
+    apply_term(co, obj, day, vendor, vendor=True)
+    applied = co.applied_total(old["Id"]) if old else Decimal(0)
+    if applied > total:
+        raise faults.business_validation(
+            f"Bill total {total} is less than the {applied} already paid; "
+            "unlink or reduce the bill payments first"
+        )
     obj["TotalAmt"] = as_json_number(total)
-    obj["Balance"] = as_json_number(total)
-    obj.setdefault("LinkedTxn", [])
+    obj["Balance"] = as_json_number(total - applied)
+    obj["LinkedTxn"] = [
+        t for t in (old or {}).get("LinkedTxn", []) if t.get("TxnType", "").startswith("BillPayment")
+    ]
     return obj
