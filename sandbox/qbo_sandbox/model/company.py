@@ -192,9 +192,9 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         with self._lock:
             old = self._current(spec, body)
             obj_id = old["Id"]
-            if spec.name == "Invoice" and self.applied_total(obj_id) > 0:
+            if spec.name in ("Invoice", "Bill") and self.applied_total(obj_id) > 0:
                 raise faults.business_validation(
-                    f"Invoice {obj_id} has payments applied; delete or unlink the payments first", "Id"
+                    f"{spec.name} {obj_id} has payments applied; delete or unlink the payments first", "Id"
                 )
             now = self.now()
             self._docs.remove(spec.name, old)

@@ -1,4 +1,8 @@
-"""Cross-object effects of writes: payment applications, invoice/bill balances, party balances.
+"""Cross-object effects of writes: (bill) payment applications, invoice/bill balances, party balances.
+
+A Payment's applications lower its invoices' ``Balance``; a BillPayment's lower its bills'
+(REF-billpayment); each paid transaction lists its payers in ``LinkedTxn``. Voiding or deleting
+the payer ends its applications, so the balances come back.
 
 Choices where QBO's behaviour is UNCONFIRMED (qbo-api.md §9 Payment):
 
@@ -19,8 +23,16 @@ from typing import Any
 
 from qbo_sandbox.clock import format_meta
 from qbo_sandbox.model.entities.common import as_json_number
-from qbo_sandbox.model.entities.journal import payment_applications
+from qbo_sandbox.model.entities.payments import applications
 from qbo_sandbox.query.views import QueryViews
+
+# Payer entity -> the entity it pays; the LinkedTxn types a paid transaction uses for its payers.
+PAYERS = {"Payment": "Invoice", "BillPayment": "Bill"}
+LINK_TYPES = frozenset({"Payment", "BillPaymentCheck", "BillPaymentCreditCard"})
+
+
+def _id_key(ident: str) -> tuple[int, str]:
+    return (len(ident), ident)
 
 
 class LedgerMixin:
@@ -58,46 +70,56 @@ class LedgerMixin:
                 key = (entity, obj[party_field]["value"])
                 ids = self._party_txns.setdefault(key, set())
                 (ids.add if add else ids.discard)(obj["Id"])
-        if entity == "Payment":
+        if entity in PAYERS:
             for obj in (old, new):
                 if obj is None:
                     continue
-                for inv_id, _ in payment_applications(obj):
-                    self._applied.get(inv_id, {}).pop(obj["Id"], None)
+                for txn_id, _ in applications(obj):
+                    self._applied.get(txn_id, {}).pop(obj["Id"], None)
             if new is not None:
-                for inv_id, amount in payment_applications(new):
-                    apps = self._applied.setdefault(inv_id, {})
+                for txn_id, amount in applications(new):
+                    apps = self._applied.setdefault(txn_id, {})
                     apps[new["Id"]] = apps.get(new["Id"], Decimal(0)) + amount
 
     def _ledger_effects(self, entity: str, old: dict | None, new: dict | None, now: datetime) -> None:
         """Apply balance effects after ``old`` became ``new`` (either may be None)."""
         self._index_txn(entity, old, new)
-        if entity == "Payment":
-            invoices = {i for obj in (old, new) if obj for i, _ in payment_applications(obj)}
-            for inv_id in sorted(invoices):
-                self._refresh_invoice(inv_id, now)
+        if entity in PAYERS:
+            paid = {i for obj in (old, new) if obj for i, _ in applications(obj)}
+            for txn_id in sorted(paid):
+                self._refresh_paid(PAYERS[entity], txn_id, now)
         parties: set[tuple[str, str]] = set()
         for obj in (old, new):
             if obj is None:
                 continue
             if entity in ("Invoice", "Payment") and "CustomerRef" in obj:
                 parties.add(("Customer", obj["CustomerRef"]["value"]))
-            if entity == "Bill":
+            if entity in ("Bill", "BillPayment"):
                 parties.add(("Vendor", obj["VendorRef"]["value"]))
         for party, party_id in sorted(parties):
             self._refresh_party_balance(party, party_id, now)
 
-    def _refresh_invoice(self, inv_id: str, now: datetime) -> None:
-        invoice = self._objs["Invoice"].get(inv_id)
-        if invoice is None:
+    def _refresh_paid(self, entity: str, txn_id: str, now: datetime) -> None:
+        """Re-derive a paid invoice's (bill's) Balance and its payment links from live applications."""
+        paid = self._objs[entity].get(txn_id)
+        if paid is None:
             return
-        apps = self._applied.get(inv_id, {})
-        balance = Decimal(str(invoice["TotalAmt"])) - sum(apps.values(), Decimal(0))
-        links = [t for t in invoice.get("LinkedTxn", []) if t.get("TxnType") != "Payment"]
-        links += [{"TxnId": pid, "TxnType": "Payment"} for pid, amt in sorted(apps.items()) if amt > 0]
-        if as_json_number(balance) == invoice.get("Balance") and links == invoice.get("LinkedTxn"):
+        apps = {pid: amt for pid, amt in self._applied.get(txn_id, {}).items() if amt > 0}
+        balance = Decimal(str(paid["TotalAmt"])) - sum(apps.values(), Decimal(0))
+        links = [t for t in paid.get("LinkedTxn", []) if t.get("TxnType") not in LINK_TYPES]
+        links += [
+            {"TxnId": pid, "TxnType": self._link_type(entity, pid)} for pid in sorted(apps, key=_id_key)
+        ]
+        if as_json_number(balance) == paid.get("Balance") and links == paid.get("LinkedTxn"):
             return
-        self._touch("Invoice", inv_id, now, bump_token=True, Balance=as_json_number(balance), LinkedTxn=links)
+        self._touch(entity, txn_id, now, bump_token=True, Balance=as_json_number(balance), LinkedTxn=links)
+
+    def _link_type(self, entity: str, payer_id: str) -> str:
+        """How a paid transaction names its payer in LinkedTxn (REF-bill: BillPaymentCheck...)."""
+        if entity == "Invoice":
+            return "Payment"
+        payer = self._objs["BillPayment"].get(payer_id) or {}
+        return "BillPaymentCreditCard" if payer.get("PayType") == "CreditCard" else "BillPaymentCheck"
 
     def _refresh_party_balance(self, party: str, party_id: str, now: datetime) -> None:
         obj = self._objs[party].get(party_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from qbo_sandbox.model.entities import journal, names, sales, terms
+from qbo_sandbox.model.entities import journal, names, payments, sales, terms
 
 Prepare = Callable[[Any, dict[str, Any], "dict[str, Any] | None"], dict[str, Any]]
 
@@ -58,7 +58,8 @@ SPECS: dict[str, EntitySpec] = {
         EntitySpec("Estimate", "txn", partial(sales.prepare_sales_form, entity="Estimate")),
         EntitySpec("Bill", "txn", sales.prepare_bill),
         EntitySpec("JournalEntry", "txn", journal.prepare_journal_entry),
-        EntitySpec("Payment", "txn", journal.prepare_payment, void="update"),
+        EntitySpec("Payment", "txn", payments.prepare_payment, void="update"),
+        EntitySpec("BillPayment", "txn", payments.prepare_bill_payment, void="update"),
     )
 }
 _BY_LOWER = {name.lower(): name for name in SPECS}

@@ -1,4 +1,4 @@
-"""Rules for JournalEntry (expenses) and Payment (invoice applications)."""
+"""Rules for JournalEntry (expenses)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from qbo_sandbox.model.entities.common import (
     check_enum,
     money,
     number_lines,
-    ref_id,
     require,
     require_lines,
     resolve_ref,
@@ -100,80 +99,3 @@ def unbalanced(debits: Decimal, credits: Decimal) -> QBOFault:
     return faults.business_validation(
         f"Transaction is not balanced. Total debits ({debits:.2f}) must equal total credits ({credits:.2f})."
     )
-
-
-def payment_applications(obj: dict[str, Any]) -> list[tuple[str, Decimal]]:
-    """(invoice Id, amount) for every Invoice LinkedTxn in a stored payment."""
-    out: list[tuple[str, Decimal]] = []
-    for line in obj.get("Line") or []:
-        for link in line.get("LinkedTxn") or []:
-            if link.get("TxnType") == "Invoice":
-                out.append((str(link["TxnId"]), Decimal(str(line.get("Amount", 0)))))
-    return out
-
-
-def _payment_line(
-    co: Books, line: dict, index: int, customer_id: str, pending: dict, own: str | None
-) -> Decimal:
-    if line.get("Amount") is None:
-        raise faults.required_param("Line.Amount", "Payment")
-    amount = money(line["Amount"], "Line.Amount")
-    if amount < 0:
-        raise faults.business_validation(f"Line {index}: applied amount cannot be negative", "Line.Amount")
-    links = line.get("LinkedTxn")
-    if not isinstance(links, list) or not links:
-        raise faults.required_param("Line.LinkedTxn", "Payment")
-    for link in links:
-        check_enum(link.get("TxnType"), ("Invoice",), "LinkedTxn.TxnType")
-        txn_id = ref_id({"value": link.get("TxnId")}, "LinkedTxn.TxnId")
-        invoice = co.lookup("Invoice", txn_id)
-        if invoice is None:
-            raise faults.not_found("Invoice", txn_id)
-        if invoice["CustomerRef"]["value"] != customer_id:
-            raise faults.business_validation(
-                f"Line {index}: invoice {txn_id} belongs to customer {invoice['CustomerRef']['value']}, "
-                f"not to the payment's customer {customer_id}",
-                "LinkedTxn",
-            )
-        others = co.applied_total(txn_id, exclude_payment=own)
-        open_balance = Decimal(str(invoice["TotalAmt"])) - others - pending.get(txn_id, Decimal(0))
-        if amount > open_balance:
-            raise faults.business_validation(
-                f"Line {index}: the amount applied to invoice {txn_id} ({amount}) exceeds its open "
-                f"balance ({open_balance})",
-                "Line.Amount",
-            )
-        pending[txn_id] = pending.get(txn_id, Decimal(0)) + amount
-        link["TxnId"] = txn_id
-    line["Amount"] = as_json_number(amount)
-    line.pop("LineEx", None)
-    return amount
-
-
-def prepare_payment(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
-    common_txn(co, obj, "Payment")
-    customer = resolve_ref(co, obj, "CustomerRef", "Customer", required=True) or {}
-    if obj.get("TotalAmt") is None:
-        raise faults.required_param("TotalAmt", "Payment")
-    total = money(obj["TotalAmt"], "TotalAmt")
-    if total < 0:
-        raise faults.business_validation("Payment TotalAmt cannot be negative", "TotalAmt")
-    lines = [ln for ln in obj.get("Line") or [] if isinstance(ln, dict)]
-    pending: dict[str, Decimal] = {}
-    own = old["Id"] if old else None
-    applied = sum(
-        (_payment_line(co, ln, i, customer["Id"], pending, own) for i, ln in enumerate(lines, 1)), Decimal(0)
-    )
-    if applied > total:
-        raise faults.business_validation(
-            f"The amount applied to invoices ({applied}) exceeds the payment amount ({total})", "TotalAmt"
-        )
-    obj["Line"] = lines  # payment lines carry no Id/LineNum in QBO responses
-    obj["TotalAmt"] = as_json_number(total)
-    obj["UnappliedAmt"] = as_json_number(total - applied)
-    resolve_ref(co, obj, "DepositToAccountRef", "Account", required=False)
-    co.set_default_account(obj, "DepositToAccountRef", "UndepositedFunds")
-    resolve_ref(co, obj, "ARAccountRef", "Account", required=False)
-    co.set_default_account(obj, "ARAccountRef", "AccountsReceivable")
-    obj["ProcessPayment"] = obj.get("ProcessPayment") is True
-    return obj
