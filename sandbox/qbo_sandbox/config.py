@@ -69,3 +69,7 @@ class SandboxConfig:
     voided_payment_lines: str = "removed"
     # AccountingInfoPrefs.BookCloseDate (yyyy-MM-dd) or None.
     book_close_date: str | None = None
+    # Body of the 429s real throttling answers: XML (QBO often answers XML even when JSON was asked,
+    # qbo-api.md §6; routablehq/python-quickbooks#43, ruckus/quickbooks-ruby#348) or, False, JSON
+    # unless the request's Accept asks for XML. Scripted 429 faults keep their own ``xml`` flag.
+    throttle_xml: bool = True

@@ -294,7 +294,8 @@ def gateway_auth_body(status: int, detail: str, epoch_ms: int) -> dict[str, Any]
 
 
 THROTTLE_MESSAGE = "message=ThrottleExceeded; errorCode=003001; statusCode=429"
-THROTTLE_DETAIL = "The request limit was reached. Try again later"
+# Two spaces after the full stop, as QBO sends it (issue 7's audit of real 429 bodies).
+THROTTLE_DETAIL = "The request limit was reached.  Try again later"
 
 
 def throttle_fault() -> QBOFault:

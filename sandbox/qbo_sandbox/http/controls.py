@@ -47,7 +47,8 @@ def handle_control(
             server.set_latency(int(body["ms"]))
             return 200, {"latency_ms": int(body["ms"])}
         if route == ("POST", "throttle"):
-            server.set_throttle(bool(body["enabled"]))
+            xml = _flag(body["xml"]) if "xml" in body else None
+            server.set_throttle(bool(body["enabled"]), xml=xml)
             return 200, {"throttle": bool(body["enabled"])}
         if route == ("GET", "replay-faults"):
             return 200, {"replay_faults": server.replay.replay_faults}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
@@ -54,16 +55,28 @@ def handle_oauth(server: ServerContext, req: Request) -> Response:
     return Response.json(405, {"error": "invalid_request", "error_description": "method not allowed"})
 
 
+def client_authorization(req: Request, form: dict[str, str]) -> str | None:
+    """The client's credentials as a Basic header: the request's own (``client_secret_basic``), or
+    built from ``client_id``/``client_secret`` in the form body (``client_secret_post``, RFC 6749
+    §2.3.1), which Intuit's token endpoint also accepts and advertises (NET discovery.json)."""
+    header = req.header("Authorization")
+    if header or "client_id" not in form or "client_secret" not in form:
+        return header
+    pair = f"{form.pop('client_id')}:{form.pop('client_secret')}"
+    return "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+
+
 def _token(server: ServerContext, req: Request) -> Response:
     try:
-        server.oauth.check_client(req.header("Authorization"))
+        parsed = parse_qs(req.body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        form = {key: values[0] for key, values in parsed.items()}
+        authorization = client_authorization(req, form)
+        server.oauth.check_client(authorization)
         if req.media_type != "application/x-www-form-urlencoded":
             return Response.json(
                 415, {"error": "invalid_request", "error_description": "Unsupported Media Type"}
             )
-        parsed = parse_qs(req.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-        form = {key: values[0] for key, values in parsed.items()}
-        tokens = server.oauth.token(req.header("Authorization"), form)
+        tokens = server.oauth.token(authorization, form)
     except OAuthError as exc:
         return _oauth_error(exc)
     answer = Response.json(200, tokens, "application/json;charset=utf-8")

@@ -53,6 +53,7 @@ class SandboxServer:
         self.throttle = Throttle(enabled=self.config.throttle)
         self._counters = Counters()
         self._latency_ms = self.config.latency_ms
+        self._throttle_xml = self.config.throttle_xml
         self._stopping = threading.Event()
         self._company_lock = threading.Lock()
         self._company = self._new_company()
@@ -154,6 +155,7 @@ class SandboxServer:
         self.replay.replay_faults = self.config.replay_faults
         self.faults.clear()
         self.throttle.reset()
+        self._throttle_xml = self.config.throttle_xml
         if tokens:
             self.oauth.clear()
 
@@ -166,8 +168,11 @@ class SandboxServer:
         """Replay (True) or re-execute (False) faulted items of a remembered batch answer."""
         self.replay.replay_faults = enabled
 
-    def set_throttle(self, enabled: bool) -> None:
+    def set_throttle(self, enabled: bool, *, xml: bool | None = None) -> None:
+        """Throttle at QBO's limits (or not); ``xml`` chooses the 429 body (see ``throttle_xml``)."""
         self.throttle.enabled = enabled
+        if xml is not None:
+            self._throttle_xml = xml
 
     def add_fault(
         self, method: str, path_regex: str, kind: str | int, times: int = 1, xml: bool = False
@@ -264,7 +269,7 @@ class SandboxServer:
         if not self.throttle.admit(realm, batch=kind == "batch"):
             self.count("throttled")
             self._delay()
-            return self._throttled(xml="xml" in (req.header("Accept") or "").lower())
+            return self._throttled(xml=self._throttle_xml or "xml" in (req.header("Accept") or "").lower())
         try:
             self._delay()
             if hold:  # scripted ``hold``: wait, admitted and in flight, until released
