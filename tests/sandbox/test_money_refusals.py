@@ -76,7 +76,9 @@ def test_unknown_property_at_any_depth_is_2010(api: Api, where: str, name: str, 
 
 def test_unknown_properties_come_before_required_fields_and_each_is_an_error(api: Api) -> None:
     body = {"Line": [{"DetailType": "SalesItemLineDetail", "Amout": 5}], "Custmer": {"value": "1"}}
+    before = api.server.counters().get("fault:2010", 0)
     found = errors(api.post("invoice", body))
+    assert api.server.counters()["fault:2010"] == before + 2
     assert [(e["code"], e["Detail"]) for e in found] == [
         ("2010", unrecognized("Amout", "Line")),
         ("2010", unrecognized("Custmer", "Invoice")),

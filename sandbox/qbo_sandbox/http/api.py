@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from qbo_sandbox import faults
 from qbo_sandbox.clock import format_time, parse_datetime
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.http.batch import run_batch
+from qbo_sandbox.http.batch import count_fault, run_batch
 from qbo_sandbox.http.common import Request, Response
 from qbo_sandbox.http.replay import MAX_REQUESTID, requestid_too_long
 
@@ -97,6 +97,7 @@ class DataAPI:
         return Response.json(status, payload)
 
     def fault(self, fault: QBOFault) -> Response:
+        count_fault(self.server, fault)
         return self.envelope(fault.status, fault.body())
 
     def handle(self, req: Request, realm: str, rest: list[str]) -> Response:

@@ -113,6 +113,12 @@ def _rerun_faulted(server: ServerContext, cached: Response, items: list[dict[str
     return Response.json(200, payload)
 
 
+def count_fault(server: ServerContext, fault: QBOFault) -> None:
+    """Count each ``Error[]`` code of a data-API fault as ``fault:<code>`` (tests assert on them)."""
+    for error in fault.errors():
+        server.count(f"fault:{error['code']}")
+
+
 def execute_item(server: ServerContext, item: dict[str, Any]) -> dict[str, Any]:
     """One item's answer: the object, a ``QueryResponse``, or a ``Fault``."""
     bid = item["bId"]
@@ -122,6 +128,7 @@ def execute_item(server: ServerContext, item: dict[str, Any]) -> dict[str, Any]:
         entity, obj = _write_item(server, item)
         return {entity: obj, "bId": bid}
     except QBOFault as fault:
+        count_fault(server, fault)
         return {"Fault": fault.body()["Fault"], "bId": bid}
 
 

@@ -4,7 +4,8 @@ Counter kinds (see :class:`Counters`): ``total`` (every request except ``/_sandb
 ``query`` (GET/POST query), ``cdc``, ``batch``, ``write`` (create/update/delete/void requests),
 ``read`` (GET entity / companyinfo), ``token`` (token endpoint), ``revoke``, ``throttled`` (429s,
 real or scripted), ``replayed`` (writes/batches answered from the requestid cache) and
-``write:<Entity>`` (write operations executed per entity, batch items included, replays excluded).
+``write:<Entity>`` (write operations executed per entity, batch items included, replays excluded),
+``fault:<code>`` (each ``Error[]`` code the data API answered, batch items included).
 A request is counted under its kind when it arrives, whatever its outcome.
 
 Fault kinds (:class:`FaultScript`): ``429``, ``500``, ``503`` (QBO-shaped bodies),
