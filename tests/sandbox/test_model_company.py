@@ -18,7 +18,9 @@ START = datetime(2026, 6, 1, 9, 0, tzinfo=PACIFIC)
 @pytest.fixture()
 def co() -> Company:
     company = Company("9341453050071234", Clock(START))
-    seed_company(company, SeedSpec(customers=6, vendors=3, employees=2, items=6, invoices=0, payments=0))
+    seed_company(
+        company, SeedSpec(customers=6, vendors=3, employees=2, items=6, invoices=0, payments=0, money=False)
+    )
     return company
 
 

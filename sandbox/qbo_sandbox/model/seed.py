@@ -33,6 +33,7 @@ from qbo_sandbox.model.seed_data import (
     VENDOR_KINDS,
     VENDOR_PREFIXES,
 )
+from qbo_sandbox.model.seed_money import MoneySeeder
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,14 @@ class SeedSpec:
     invoices: int = 15
     payments: int = 6
     seed: int = 20240601
+    # The money half (qbo_sandbox.model.seed_money): taxed/discounted invoices, split, unapplied and
+    # voided payments, bills and bill payments, journal entries, a tax agency.
+    money: bool = True
 
     @classmethod
     def demo(cls) -> SeedSpec:
         """Small realistic company: 25 customers, 12 vendors, 4 employees, 20 items, 15 invoices,
-        6 payments (full and partial)."""
+        6 payments (full and partial), plus the money half (:mod:`.seed_money`)."""
         return cls()
 
 
@@ -160,6 +164,8 @@ class _Seeder:
         self._items()
         invoices = self._invoices()
         self._payments(invoices)
+        if self.spec.money:
+            MoneySeeder(self.co, self.at, self.accounts, self.customers, self.items).run()
 
     def _parties(self) -> None:
         spec, rng = self.spec, self.rng
