@@ -423,3 +423,18 @@ def test_txn_date_defaults_to_today_and_due_date_follows(api: Api, days: int) ->
     inv = create(api, "Invoice", {"CustomerRef": {"value": customer_id(api)}, "TxnDate": txn,
                                   "Line": [sales_line(item(api, "Service"), 1, 5.0)]})  # fmt: skip
     assert date.fromisoformat(inv["DueDate"]) == today - timedelta(days=days) + timedelta(days=30)
+
+
+def test_a_discount_sent_before_the_items_applies_to_the_whole_subtotal(api: Api) -> None:
+    goods = item(api, "NonInventory")
+    discount = {"DetailType": "DiscountLineDetail", "Amount": 0,
+                "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 20}}  # fmt: skip
+    lines = [discount, sales_line(goods, 1, 50.0), sales_line(goods, 1, 30.0)]
+    inv = create(api, "Invoice", {"CustomerRef": {"value": customer_id(api)}, "Line": lines})
+    assert [(ln["DetailType"], ln["Amount"]) for ln in inv["Line"]] == [
+        ("SalesItemLineDetail", 50.0),
+        ("SalesItemLineDetail", 30.0),
+        ("SubTotalLineDetail", 80.0),
+        ("DiscountLineDetail", 16.0),
+    ]
+    assert inv["TotalAmt"] == 64.0

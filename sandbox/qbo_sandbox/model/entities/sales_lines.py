@@ -7,8 +7,9 @@
   lines; its Amount is their sum.
 - ``DescriptionOnly``: text only (``DescriptionLineDetail``), no amount in the totals.
 - ``DiscountLineDetail``: ``PercentBased`` with ``DiscountPercent`` (Amount = percent of the
-  subtotal of the lines above it, rounded) or a fixed ``Amount``; ``DiscountAccountRef`` defaults to
-  the company's discounts-given account.
+  subtotal, rounded) or a fixed ``Amount``; ``DiscountAccountRef`` defaults to the company's
+  discounts-given account. Wherever it is sent, it applies to the whole subtotal (QBO applies a
+  transaction discount after the subtotal; a discount of an inline subtotal is UNCONFIRMED).
 - ``SubTotalLineDetail``: added by the server after the sales lines (sent ones are dropped), Amount =
   the sum of item and group lines; discount lines follow it, as QBO returns them.
 """
@@ -59,7 +60,6 @@ def build_sales_lines(co: Books, lines: list[dict[str, Any]]) -> tuple[list[dict
     for index, line in enumerate(lines, start=1):
         kind = check_enum(line.get("DetailType"), SALES_LINE_TYPES, f"Line[{index}].DetailType")
         if kind == "DiscountLineDetail":
-            _discount(co, line, totals)
             discounts.append(line)
             continue
         if kind == "DescriptionOnly":
@@ -70,6 +70,8 @@ def build_sales_lines(co: Books, lines: list[dict[str, Any]]) -> tuple[list[dict
         else:
             _item_line(co, line, index, totals)
         kept.append(line)
+    for line in discounts:
+        _discount(co, line, totals)
     number_lines([*kept, *discounts])
     subtotal = {
         "Amount": as_json_number(totals.subtotal),
