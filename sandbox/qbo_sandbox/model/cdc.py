@@ -18,19 +18,19 @@ from qbo_sandbox import faults
 from qbo_sandbox import query as qmod
 from qbo_sandbox.clock import PACIFIC, format_meta
 from qbo_sandbox.model.entities import SPECS, canonical
+from qbo_sandbox.model.store import Store
 
 CDC_MAX_AGE = timedelta(days=30)
 CDC_MAX_OBJECTS = 1000
 
 
-class ChangeLogMixin:
-    """Mixed into :class:`qbo_sandbox.model.company.Company`; relies on its stores, clock and lock."""
+class ChangeLog:
+    """Answers CDC from the store's change times and deletions, under the company lock."""
 
-    _lock: threading.RLock
-    _objs: dict[str, dict[str, dict[str, Any]]]
-    _mtime: dict[str, dict[str, datetime]]
-    _deleted: dict[str, dict[str, datetime]]
-    now: Callable[[], datetime]
+    def __init__(self, store: Store, lock: threading.RLock, now: Callable[[], datetime]) -> None:
+        self._lock = lock
+        self._objs, self._mtime, self._deleted = store.objs, store.mtime, store.deleted
+        self.now = now
 
     def cdc(self, entities: list[str], changed_since: datetime) -> list[dict[str, Any]]:
         """``CDCResponse`` content for objects changed at or after ``changed_since``."""

@@ -1,11 +1,12 @@
 """One realm's books in memory: QBO-shaped objects, QBO's write rules, queries and CDC.
 
 Every public method takes the company lock (an RLock) and returns deep copies, so callers can
-mutate what they get. Objects are stored per entity by Id (plus an Id-ordered list); queries page over cached
-orderings and results (:mod:`qbo_sandbox.query.views`).
-Entity rules live in :mod:`qbo_sandbox.model.entities`; balance side effects in
-:mod:`qbo_sandbox.model.ledger`; the change log and CDC in :mod:`qbo_sandbox.model.cdc`; name
-uniqueness in :mod:`qbo_sandbox.model.name_index`.
+mutate what they get. Objects are stored per entity by Id (plus an Id-ordered list) in a
+:class:`~qbo_sandbox.model.store.Store`; queries page over cached orderings and results
+(:mod:`qbo_sandbox.query.views`). The company is composed of parts that share the store: the ledger
+(balances, :mod:`.ledger`), the change log (CDC, :mod:`.cdc`), the name index (:mod:`.name_index`)
+and the document-number index (:mod:`.doc_numbers`); entity rules live in
+:mod:`qbo_sandbox.model.entities` and see the company through the ``Books`` protocol.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ from typing import Any
 from qbo_sandbox import faults
 from qbo_sandbox import query as qmod
 from qbo_sandbox.clock import PACIFIC, Clock, format_meta, parse_datetime
-from qbo_sandbox.model.cdc import ChangeLogMixin
+from qbo_sandbox.model.cdc import ChangeLog
 from qbo_sandbox.model.doc_numbers import DocNumberIndex
 from qbo_sandbox.model.entities import SPECS, EntitySpec, canonical
 from qbo_sandbox.model.entities.names import INCOME_RULES
 from qbo_sandbox.model.entities.schema import unknown_properties
 from qbo_sandbox.model.info import CompanyOptions, build_company_info, build_preferences, preference
-from qbo_sandbox.model.ledger import LedgerMixin
-from qbo_sandbox.model.name_index import NameIndexMixin
+from qbo_sandbox.model.ledger import Ledger
+from qbo_sandbox.model.name_index import NameIndex
+from qbo_sandbox.model.store import Store
 from qbo_sandbox.model.voiding import voided
 from qbo_sandbox.query import props as query_props
-from qbo_sandbox.query.views import QueryViews, dumps
+from qbo_sandbox.query.views import dumps
 
 SYSTEM_KEYS = ("Id", "SyncToken", "MetaData", "domain", "sparse", "time", "status")
 # Entities sharing one Id sequence (QBO numbers customers/vendors/employees together, and all
@@ -46,7 +48,7 @@ ID_GROUPS = {
 DOC_NUMBERED = ("Invoice", "SalesReceipt", "Estimate")
 
 
-class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
+class Company:
     """A QBO company (realm) held in memory. Methods raise :class:`QBOFault` like QBO would."""
 
     def __init__(
@@ -67,16 +69,14 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         self.clock = clock
         self._lock = threading.RLock()
         self._time_override: datetime | None = None
-        self._objs: dict[str, dict[str, dict[str, Any]]] = {e: {} for e in SPECS}
-        self._ids: dict[str, list[str]] = {e: [] for e in SPECS}
-        self._mtime: dict[str, dict[str, datetime]] = {e: {} for e in SPECS}
-        self._deleted: dict[str, dict[str, datetime]] = {e: {} for e in SPECS}
+        store = Store(SPECS)
+        self._objs, self._ids, self._views = store.objs, store.ids, store.views
+        self._mtime, self._deleted = store.mtime, store.deleted
         self._next_id: dict[str, int] = {}
-        self._names: dict[tuple[str, str], tuple[str, str]] = {}
-        self._applied: dict[str, dict[str, Decimal]] = {}
-        self._party_txns: dict[tuple[str, str], set[str]] = {}
         self._doc_seq: dict[str, int] = dict.fromkeys(DOC_NUMBERED, 1000)
-        self._views = QueryViews()
+        self._ledger = Ledger(store)
+        self._changes = ChangeLog(store, self._lock, self.now)
+        self._names = NameIndex()
         self._docs = DocNumberIndex()
         self.options = options or CompanyOptions()
         self._insert("CompanyInfo", build_company_info(realm_id, clock.now()), clock.now())
@@ -121,6 +121,14 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
                 obj[field] = {"value": acct_id, "name": acct["Name"]}
                 return
 
+    def applied_total(self, txn_id: str, exclude_payment: str | None = None) -> Decimal:
+        """Sum applied to an invoice (bill) by live payments (optionally ignoring one payment)."""
+        return self._ledger.applied_total(txn_id, exclude_payment)
+
+    def cdc(self, entities: list[str], changed_since: datetime) -> list[dict[str, Any]]:
+        """``CDCResponse`` content for objects changed at or after ``changed_since``."""
+        return self._changes.cdc(entities, changed_since)
+
     def preference(self, path: str) -> Any:
         """A company preference by dotted path (see :func:`qbo_sandbox.model.info.preference`)."""
         return preference(self._objs["Preferences"]["1"], path)
@@ -154,13 +162,13 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         self._check_properties(spec, body)
         with self._lock:
             obj = spec.prepare(self, self._clean(body), None)
-            self._check_unique(spec, obj, None)
+            self._names.check_unique(spec, obj, None)
             self._check_doc_number(spec, obj, None, allow_duplicate_doc)
             now = self.now()
             obj_id = self._new_id(spec.name)
             stored = self._stamp(obj, obj_id, "0", format_meta(now), now)
             self._insert(spec.name, stored, now)
-            self._ledger_effects(spec.name, None, stored, now)
+            self._ledger.effects(spec.name, None, stored, now)
             return copy.deepcopy(self._objs[spec.name][obj_id])
 
     def update(
@@ -180,7 +188,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
             else:
                 candidate = clean
             obj = spec.prepare(self, candidate, old) if spec.prepare else candidate
-            self._check_unique(spec, obj, old)
+            self._names.check_unique(spec, obj, old)
             self._check_doc_number(spec, obj, old, allow_duplicate_doc)
             return self._replace(spec.name, old, obj)
 
@@ -205,7 +213,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
             self._deleted[spec.name][obj_id] = now
             self._views.changed(spec.name)
             self._views.forget(spec.name, obj_id)
-            self._ledger_effects(spec.name, old, None, now)
+            self._ledger.effects(spec.name, old, None, now)
             return {"domain": "QBO", "status": "Deleted", "Id": obj_id}
 
     def void(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -288,10 +296,10 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
             meta.setdefault("LastUpdatedTime", meta["CreateTime"])
             old = self._objs[spec.name].get(stored["Id"])
             if old is not None:
-                self._unindex_name(spec, old)
+                self._names.remove(spec, old)
                 self._docs.remove(spec.name, old)
             if spec.kind == "txn":
-                self._index_txn(spec.name, old, stored)
+                self._ledger.index_txn(spec.name, old, stored)
             self._insert(spec.name, stored, changed_at or parse_datetime(meta["LastUpdatedTime"]))
             return copy.deepcopy(stored)
 
@@ -346,10 +354,10 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         now = self.now()
         token = str(int(old["SyncToken"]) + 1)
         stored = self._stamp(obj, old["Id"], token, old["MetaData"]["CreateTime"], now)
-        self._unindex_name(SPECS[entity], old)
+        self._names.remove(SPECS[entity], old)
         self._docs.remove(entity, old)
         self._insert(entity, stored, now)
-        self._ledger_effects(entity, old, stored, now)
+        self._ledger.effects(entity, old, stored, now)
         return copy.deepcopy(self._objs[entity][old["Id"]])
 
     @staticmethod
@@ -371,7 +379,7 @@ class Company(LedgerMixin, ChangeLogMixin, NameIndexMixin):
         self._mtime[entity][obj_id] = mtime
         self._views.changed(entity)
         self._deleted[entity].pop(obj_id, None)
-        self._index_name(SPECS[entity], stored)
+        self._names.add(SPECS[entity], stored)
         self._docs.add(entity, stored)
         self._note_id(entity, stored)
 

@@ -21,10 +21,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from qbo_sandbox.clock import format_meta
 from qbo_sandbox.model.entities.common import as_json_number
 from qbo_sandbox.model.entities.payments import applications
-from qbo_sandbox.query.views import QueryViews
+from qbo_sandbox.model.store import Store
 
 # Payer entity -> the entity it pays; the LinkedTxn types a paid transaction uses for its payers.
 PAYERS = {"Payment": "Invoice", "BillPayment": "Bill"}
@@ -35,32 +34,21 @@ def _id_key(ident: str) -> tuple[int, str]:
     return (len(ident), ident)
 
 
-class LedgerMixin:
-    """Mixed into :class:`qbo_sandbox.model.company.Company`; relies on its stores and lock."""
+class Ledger:
+    """Balances of one company: who paid what, which transactions each party has."""
 
-    _objs: dict[str, dict[str, dict[str, Any]]]
-    _mtime: dict[str, dict[str, datetime]]
-    _applied: dict[str, dict[str, Decimal]]
-    _party_txns: dict[tuple[str, str], set[str]]
-    _views: QueryViews
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._objs = store.objs
+        self._applied: dict[str, dict[str, Decimal]] = {}  # paid txn Id -> payer Id -> amount
+        self._party_txns: dict[tuple[str, str], set[str]] = {}  # (Invoice|Bill, party Id) -> Ids
 
     def applied_total(self, invoice_id: str, exclude_payment: str | None = None) -> Decimal:
         """Sum applied to an invoice by live payments (optionally ignoring one payment)."""
         apps = self._applied.get(invoice_id, {})
         return sum((amt for pid, amt in apps.items() if pid != exclude_payment), Decimal(0))
 
-    def _touch(self, entity: str, obj_id: str, now: datetime, *, bump_token: bool, **changes: Any) -> None:
-        """Replace a stored object with ``changes`` applied and a new LastUpdatedTime."""
-        old = self._objs[entity][obj_id]
-        new = {**old, **changes}
-        new["MetaData"] = {**old["MetaData"], "LastUpdatedTime": format_meta(now)}
-        if bump_token:
-            new["SyncToken"] = str(int(old["SyncToken"]) + 1)
-        self._objs[entity][obj_id] = new
-        self._mtime[entity][obj_id] = now
-        self._views.changed(entity)
-
-    def _index_txn(self, entity: str, old: dict | None, new: dict | None) -> None:
+    def index_txn(self, entity: str, old: dict | None, new: dict | None) -> None:
         """Keep the party -> invoices/bills index and the payment application index current."""
         party_field = {"Invoice": "CustomerRef", "Bill": "VendorRef"}.get(entity)
         if party_field is not None:
@@ -81,9 +69,9 @@ class LedgerMixin:
                     apps = self._applied.setdefault(txn_id, {})
                     apps[new["Id"]] = apps.get(new["Id"], Decimal(0)) + amount
 
-    def _ledger_effects(self, entity: str, old: dict | None, new: dict | None, now: datetime) -> None:
+    def effects(self, entity: str, old: dict | None, new: dict | None, now: datetime) -> None:
         """Apply balance effects after ``old`` became ``new`` (either may be None)."""
-        self._index_txn(entity, old, new)
+        self.index_txn(entity, old, new)
         if entity in PAYERS:
             paid = {i for obj in (old, new) if obj for i, _ in applications(obj)}
             for txn_id in sorted(paid):
@@ -112,7 +100,9 @@ class LedgerMixin:
         ]
         if as_json_number(balance) == paid.get("Balance") and links == paid.get("LinkedTxn"):
             return
-        self._touch(entity, txn_id, now, bump_token=True, Balance=as_json_number(balance), LinkedTxn=links)
+        self.store.touch(
+            entity, txn_id, now, bump_token=True, Balance=as_json_number(balance), LinkedTxn=links
+        )
 
     def _link_type(self, entity: str, payer_id: str) -> str:
         """How a paid transaction names its payer in LinkedTxn (REF-bill: BillPaymentCheck...)."""
@@ -134,4 +124,4 @@ class LedgerMixin:
         changes: dict[str, Any] = {"Balance": balance}
         if party == "Customer":
             changes["BalanceWithJobs"] = balance
-        self._touch(party, party_id, now, bump_token=False, **changes)
+        self.store.touch(party, party_id, now, bump_token=False, **changes)

@@ -15,27 +15,28 @@ from qbo_sandbox.model.entities import EntitySpec
 NameKey = tuple[str, str]  # (name list, folded name)
 
 
-class NameIndexMixin:
-    """Mixed into :class:`qbo_sandbox.model.company.Company`; relies on its lock being held."""
+class NameIndex:
+    """Which object owns each name; callers hold the company lock."""
 
-    _names: dict[NameKey, tuple[str, str]]  # -> (entity, Id) owning the name
+    def __init__(self) -> None:
+        self._names: dict[NameKey, tuple[str, str]] = {}  # -> (entity, Id) owning the name
 
     def _name_key(self, spec: EntitySpec, obj: dict[str, Any]) -> NameKey | None:
         if spec.unique is None or not isinstance(obj.get(spec.unique[0]), str):
             return None
         return (spec.unique[1], obj[spec.unique[0]].strip().casefold())
 
-    def _index_name(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
+    def add(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
         key = self._name_key(spec, obj)
         if key is not None:
             self._names[key] = (spec.name, obj["Id"])
 
-    def _unindex_name(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
+    def remove(self, spec: EntitySpec, obj: dict[str, Any]) -> None:
         key = self._name_key(spec, obj)
         if key is not None and self._names.get(key) == (spec.name, obj["Id"]):
             del self._names[key]
 
-    def _check_unique(self, spec: EntitySpec, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+    def check_unique(self, spec: EntitySpec, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
         """Raise QBO's duplicate-name fault when another object of the same list owns the name."""
         key = self._name_key(spec, obj)
         if key is None:
