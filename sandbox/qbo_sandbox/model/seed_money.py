@@ -77,185 +77,99 @@ class MoneySeeder:
         code = next(c for c in self.co.stored("TaxCode") if c["Name"] == name)
         return {"value": code["Id"]}
 
+    def _invoice(
+        self, day: float, customer: str, lines: list[dict[str, Any]], **extra: Any
+    ) -> dict[str, Any]:
+        return self.write(day, "Invoice", {"CustomerRef": {"value": customer}, "Line": lines, **extra})
+
+    def _payment(
+        self, day: float, customer: str, ref: str, paid: list[tuple[dict, float]], **extra: Any
+    ) -> dict:
+        lines = [
+            {"Amount": amt, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]} for inv, amt in paid
+        ]
+        total = extra.pop("TotalAmt", round(sum(amt for _, amt in paid), 2))
+        body = {"CustomerRef": {"value": customer}, "TotalAmt": total, "PaymentRefNum": ref, "Line": lines}
+        return self.write(day, "Payment", {**body, **extra})
+
     def _sales(self) -> None:
-        c = self.customers
-        goods, service = self.goods[0], self.services[0]
-        percent = {
-            "DetailType": "DiscountLineDetail",
-            "Amount": 0,
-            "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 5},
-        }
-        self.write(
-            60,
-            "Invoice",
-            {
-                "CustomerRef": {"value": c[0]},
-                "SalesTermRef": {"value": "2"},
-                "ApplyTaxAfterDiscount": True,
-                "Line": [
-                    self._line(goods, 4, "TAX"),
-                    self._line(self.goods[-1], 2, "TAX"),
-                    self._line(service, 3, "NON"),
-                    percent,
-                ],
-                "TxnTaxDetail": {"TxnTaxCodeRef": self._code("Alameda County")},
-            },
+        self._taxed_invoices()
+        c, goods, service = self.customers, self.goods[0], self.services[0]
+        first = self._invoice(64, c[2], [self._line(service, 2, "NON")])
+        second = self._invoice(65, c[2], [self._line(goods, 3, "NON")])
+        self._payment(
+            83, c[2], "CHK5200", [(first, first["TotalAmt"]), (second, round(second["TotalAmt"] / 2, 2))]
         )
+        self._payment(83.5, c[3], "ACH-7781", [], TotalAmt=250)  # unapplied
+        bounced = self._invoice(66, c[4], [self._line(service, 1, "NON")])
+        pay = self._payment(
+            83.6, c[4], "CHK5201", [(bounced, bounced["TotalAmt"])], PrivateNote="bounced check"
+        )
+        with self.co.backdated(self.at(83.7)):
+            self.co.void("Payment", {"Id": pay["Id"], "SyncToken": pay["SyncToken"], "sparse": True})
+
+    def _taxed_invoices(self) -> None:
+        c, goods, service = self.customers, self.goods[0], self.services[0]
+        percent = {"DetailType": "DiscountLineDetail", "Amount": 0,
+                   "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 5}}  # fmt: skip
+        lines = [
+            self._line(goods, 4, "TAX"),
+            self._line(self.goods[-1], 2, "TAX"),
+            self._line(service, 3, "NON"),
+        ]
+        self._invoice(60, c[0], [*lines, percent], SalesTermRef={"value": "2"}, ApplyTaxAfterDiscount=True,
+                      TxnTaxDetail={"TxnTaxCodeRef": self._code("Alameda County")})  # fmt: skip
         fixed = {
             "DetailType": "DiscountLineDetail",
             "Amount": 25,
             "DiscountLineDetail": {"PercentBased": False},
         }
-        self.write(
-            62,
-            "Invoice",
-            {
-                "CustomerRef": {"value": c[1]},
-                "Line": [self._line(goods, 6, "TAX"), fixed],
-                "TxnTaxDetail": {"TxnTaxCodeRef": self._code("California")},
-            },
-        )
-        first = self.write(
-            64, "Invoice", {"CustomerRef": {"value": c[2]}, "Line": [self._line(service, 2, "NON")]}
-        )
-        second = self.write(
-            65, "Invoice", {"CustomerRef": {"value": c[2]}, "Line": [self._line(goods, 3, "NON")]}
-        )
-        split = round(first["TotalAmt"] + second["TotalAmt"] / 2, 2)
-        self.write(
-            83,
-            "Payment",
-            {
-                "CustomerRef": {"value": c[2]},
-                "TotalAmt": split,
-                "PaymentRefNum": "CHK5200",
-                "Line": [
-                    {
-                        "Amount": first["TotalAmt"],
-                        "LinkedTxn": [{"TxnId": first["Id"], "TxnType": "Invoice"}],
-                    },
-                    {
-                        "Amount": round(second["TotalAmt"] / 2, 2),
-                        "LinkedTxn": [{"TxnId": second["Id"], "TxnType": "Invoice"}],
-                    },
-                ],
-            },
-        )
-        self.write(
-            83.5, "Payment", {"CustomerRef": {"value": c[3]}, "TotalAmt": 250, "PaymentRefNum": "ACH-7781"}
-        )
-        voided_for = self.write(
-            66, "Invoice", {"CustomerRef": {"value": c[4]}, "Line": [self._line(service, 1, "NON")]}
-        )
-        pay = self.write(
-            83.6,
-            "Payment",
-            {
-                "CustomerRef": {"value": c[4]},
-                "TotalAmt": voided_for["TotalAmt"],
-                "PaymentRefNum": "CHK5201",
-                "PrivateNote": "bounced check",
-                "Line": [
-                    {
-                        "Amount": voided_for["TotalAmt"],
-                        "LinkedTxn": [{"TxnId": voided_for["Id"], "TxnType": "Invoice"}],
-                    }
-                ],
-            },
-        )
-        with self.co.backdated(self.at(83.7)):
-            self.co.void("Payment", {"Id": pay["Id"], "SyncToken": pay["SyncToken"], "sparse": True})
+        self._invoice(62, c[1], [self._line(goods, 6, "TAX"), fixed],
+                      TxnTaxDetail={"TxnTaxCodeRef": self._code("California")})  # fmt: skip
 
     # --- purchases ------------------------------------------------------------------------------
 
     def _expense(self, account: str, amount: float, text: str) -> dict[str, Any]:
         detail = {"AccountRef": {"value": self.accounts[account]}, "BillableStatus": "NotBillable"}
-        return {
-            "DetailType": "AccountBasedExpenseLineDetail",
-            "Amount": amount,
-            "Description": text,
-            "AccountBasedExpenseLineDetail": detail,
-        }
+        return {"DetailType": "AccountBasedExpenseLineDetail", "Amount": amount, "Description": text,
+                "AccountBasedExpenseLineDetail": detail}  # fmt: skip
+
+    def _bill(self, day: float, vendor: str, doc: str, lines: list[dict[str, Any]], **extra: Any) -> dict:
+        return self.write(
+            day, "Bill", {"VendorRef": {"value": vendor}, "DocNumber": doc, "Line": lines, **extra}
+        )
+
+    def _bill_payment(
+        self, day: float, vendor: str, bill: dict[str, Any], amount: float, pay_type: str
+    ) -> None:
+        holder, field, account = (
+            ("CheckPayment", "BankAccountRef", "Checking") if pay_type == "Check"
+            else ("CreditCardPayment", "CCAccountRef", "Visa Business Card")
+        )  # fmt: skip
+        self.write(day, "BillPayment", {
+            "VendorRef": {"value": vendor}, "PayType": pay_type, "TotalAmt": amount,
+            holder: {field: {"value": self.accounts[account]}},
+            "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}],
+        })  # fmt: skip
 
     def _purchases(self) -> None:
         v = self.vendors
-        bills = []
         if self.goods:
             stock = self.goods[0]
             cost = round(stock["UnitPrice"] * 0.55, 2)
-            line = {
-                "DetailType": "ItemBasedExpenseLineDetail",
-                "Amount": round(10 * cost, 2),
-                "ItemBasedExpenseLineDetail": {
-                    "ItemRef": {"value": stock["Id"]},
-                    "Qty": 10,
-                    "UnitPrice": cost,
-                },
-            }
-            bills.append(
-                self.write(
-                    40,
-                    "Bill",
-                    {
-                        "VendorRef": {"value": v[0]},
-                        "DocNumber": "V-1001",
-                        "Line": [line],
-                        "SalesTermRef": {"value": "3"},
-                    },
-                )
-            )
-        utilities = self.write(
-            45,
-            "Bill",
-            {
-                "VendorRef": {"value": v[1]},
-                "DocNumber": "PG-2026-02",
-                "Line": [self._expense("Utilities", 420.0, "February power")],
-            },
-        )
-        repairs = self.write(
-            50,
-            "Bill",
-            {
-                "VendorRef": {"value": v[2]},
-                "DocNumber": "R-88",
-                "Line": [
-                    self._expense("Repairs & Maintenance", 640.0, "HVAC compressor"),
-                    self._expense("Supplies & Materials", 95.5, "Filters"),
-                ],
-            },
-        )
-        self.write(
-            70,
-            "Bill",
-            {
-                "VendorRef": {"value": v[0]},
-                "DocNumber": "V-1002",
-                "Line": [self._expense("Repairs & Maintenance", 180.0, "Dock door")],
-            },
-        )
-        self.write(
-            75,
-            "BillPayment",
-            {
-                "VendorRef": {"value": v[1]},
-                "PayType": "Check",
-                "TotalAmt": 420.0,
-                "CheckPayment": {"BankAccountRef": {"value": self.accounts["Checking"]}},
-                "Line": [{"Amount": 420.0, "LinkedTxn": [{"TxnId": utilities["Id"], "TxnType": "Bill"}]}],
-            },
-        )
-        self.write(
-            78,
-            "BillPayment",
-            {
-                "VendorRef": {"value": v[2]},
-                "PayType": "CreditCard",
-                "TotalAmt": 300.0,
-                "CreditCardPayment": {"CCAccountRef": {"value": self.accounts["Visa Business Card"]}},
-                "Line": [{"Amount": 300.0, "LinkedTxn": [{"TxnId": repairs["Id"], "TxnType": "Bill"}]}],
-            },
-        )
+            detail = {"ItemRef": {"value": stock["Id"]}, "Qty": 10, "UnitPrice": cost}
+            line = {"DetailType": "ItemBasedExpenseLineDetail", "Amount": round(10 * cost, 2),
+                    "ItemBasedExpenseLineDetail": detail}  # fmt: skip
+            self._bill(40, v[0], "V-1001", [line], SalesTermRef={"value": "3"})
+        utilities = self._bill(45, v[1], "PG-2026-02", [self._expense("Utilities", 420.0, "February power")])
+        hvac = [
+            self._expense("Repairs & Maintenance", 640.0, "HVAC compressor"),
+            self._expense("Supplies & Materials", 95.5, "Filters"),
+        ]
+        repairs = self._bill(50, v[2], "R-88", hvac)
+        self._bill(70, v[0], "V-1002", [self._expense("Repairs & Maintenance", 180.0, "Dock door")])
+        self._bill_payment(75, v[1], utilities, 420.0, "Check")  # paid in full
+        self._bill_payment(78, v[2], repairs, 300.0, "CreditCard")  # partly paid
 
     # --- journal entries ------------------------------------------------------------------------
 
