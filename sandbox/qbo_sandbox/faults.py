@@ -232,6 +232,16 @@ def duplicate_document(doc_number: str, txn_type: str, txn_id: str) -> QBOFault:
     return QBOFault(400, "6140", "Duplicate Document Number Error", detail, include_element=False)
 
 
+def period_closed(close_date: str) -> QBOFault:
+    """6210 Account Period Closed: a transaction dated on or before the books' closing date
+    (``Preferences.AccountingInfoPrefs.BookCloseDate``; D-commonerr, B-toperr). Detail UNCONFIRMED."""
+    detail = (
+        "Account Period Closed, Cannot update transactions dated on or before the closing date "
+        f"{close_date}. Change the transaction date or ask the company to reopen the period."
+    )
+    return QBOFault(400, "6210", "Account Period Closed", detail)
+
+
 def duplicate_name(kind: str = "customer, vendor or employee") -> QBOFault:
     """6240 Duplicate Name Exists (DisplayName clash across Customer/Vendor/Employee, item names)."""
     if kind == "customer, vendor or employee":

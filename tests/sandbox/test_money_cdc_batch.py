@@ -98,3 +98,26 @@ def test_a_paid_bill_cannot_be_deleted(fresh_sandbox: Any, fresh_api: Api) -> No
     paid = next(b for b in bills if b["Balance"] == 0)
     answer = fresh_api.post("bill", {"Id": paid["Id"], "SyncToken": paid["SyncToken"]}, operation="delete")
     assert answer.status_code == 400 and answer.json()["Fault"]["Error"][0]["code"] == "6000"
+
+
+def test_transactions_in_a_closed_period_are_6210(fresh_api: Api) -> None:
+    prefs = fresh_api.get("preferences").json()["Preferences"]
+    closing = {**prefs["AccountingInfoPrefs"], "BookCloseDate": "2026-01-31"}
+    body = {"Id": "1", "SyncToken": prefs["SyncToken"], "sparse": True, "AccountingInfoPrefs": closing}
+    assert fresh_api.post("preferences", body).status_code == 200
+    accounts = {
+        a["Name"]: a["Id"] for a in fresh_api.query("select * from Account maxresults 100")["Account"]
+    }
+
+    def je(day: str) -> Any:
+        lines = [
+            {"DetailType": "JournalEntryLineDetail", "Amount": 10,
+             "JournalEntryLineDetail": {"PostingType": posting, "AccountRef": {"value": accounts[name]}}}
+            for posting, name in (("Debit", "Fuel"), ("Credit", "Checking"))
+        ]  # fmt: skip
+        return fresh_api.post("journalentry", {"TxnDate": day, "Line": lines})
+
+    refused = je("2026-01-31")
+    assert refused.status_code == 400
+    assert refused.json()["Fault"]["Error"][0]["code"] == "6210"
+    assert je("2026-02-01").status_code == 200

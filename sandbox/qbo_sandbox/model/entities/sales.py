@@ -43,8 +43,12 @@ def txn_date(co: Books, obj: dict[str, Any], field: str = "TxnDate") -> date:
 
 
 def common_txn(co: Books, obj: dict[str, Any], entity: str) -> date:
+    """Lengths, TxnDate (6210 on or before the books' closing date), CurrencyRef."""
     check_lengths(obj, TXN_LENGTHS)
     day = txn_date(co, obj)
+    closed = co.preference("AccountingInfoPrefs.BookCloseDate")
+    if closed and day <= date.fromisoformat(str(closed)[:10]):
+        raise faults.period_closed(str(closed)[:10])
     obj["CurrencyRef"] = obj.get("CurrencyRef") or dict(USD)
     return day
 
