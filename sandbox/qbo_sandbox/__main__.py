@@ -29,7 +29,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> SandboxConfig:
     from dataclasses import replace
 
-    from qbo_sandbox.seed import SeedSpec
+    from qbo_sandbox.model.seed import SeedSpec
 
     sizes = {k: getattr(args, k) for k in ("customers", "vendors", "items") if getattr(args, k) is not None}
     seed = replace(SeedSpec.demo(), **sizes)
@@ -44,7 +44,7 @@ def build_config(args: argparse.Namespace) -> SandboxConfig:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
-    from qbo_sandbox.server import SandboxServer
+    from qbo_sandbox.http.server import SandboxServer
 
     server = SandboxServer(build_config(args)).start()
     config = server.config

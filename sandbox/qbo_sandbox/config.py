@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qbo_sandbox.seed import SeedSpec
+    from qbo_sandbox.model.seed import SeedSpec
 
 # The sandbox's one registered app. Documented, non-secret demo credentials: they only ever unlock
 # this local stand-in, never a real QuickBooks company.
@@ -20,14 +20,14 @@ DEFAULT_REDIRECT_URIS: tuple[str, ...] = (
 
 
 def _demo_seed() -> SeedSpec:
-    from qbo_sandbox.seed import SeedSpec
+    from qbo_sandbox.model.seed import SeedSpec
 
     return SeedSpec.demo()
 
 
 @dataclass
 class SandboxConfig:
-    """Everything a :class:`~qbo_sandbox.server.SandboxServer` needs.
+    """Everything a :class:`~qbo_sandbox.http.server.SandboxServer` needs.
 
     ``port=0`` picks a free ephemeral port (read it back from ``server.url``). Throttling at QBO's
     limits is off by default. ``timeout_sleep_s`` is how long a scripted ``timeout_after_commit``
@@ -56,3 +56,20 @@ class SandboxConfig:
     # Replay the faulted items of an HTTP 200 batch for a repeated requestid (True, the harsher
     # reading) or re-execute them (False). Whether QBO replays faults is UNCONFIRMED (qbo-api.md §1).
     replay_faults: bool = True
+    # --- the money half (issue 7); each is a company preference or an UNCONFIRMED reading, see
+    # qbo_sandbox.model.info.CompanyOptions ---
+    # US Automated Sales Tax: QBO computes tax itself and overrides TxnTaxCodeRef (off: sandbox
+    # companies do not run AST, D-ust).
+    automated_sales_tax: bool = False
+    # Refuse a duplicate DocNumber (6140) unless the request says include=allowduplicatedocnum.
+    warn_duplicate_doc_num: bool = True
+    # SalesFormsPrefs.CustomTxnNumbers (off: the sandbox numbers sales forms sent without one).
+    custom_txn_numbers: bool = False
+    # A voided Payment/BillPayment: "removed" (no lines, zero amounts) or "zeroed" (lines kept at 0).
+    voided_payment_lines: str = "removed"
+    # AccountingInfoPrefs.BookCloseDate (yyyy-MM-dd) or None.
+    book_close_date: str | None = None
+    # Body of the 429s real throttling answers: XML (QBO often answers XML even when JSON was asked,
+    # qbo-api.md §6; routablehq/python-quickbooks#43, ruckus/quickbooks-ruby#348) or, False, JSON
+    # unless the request's Accept asks for XML. Scripted 429 faults keep their own ``xml`` flag.
+    throttle_xml: bool = True

@@ -5,7 +5,9 @@ the envelope's ``time``. Wording follows recorded QBO traffic (``/work/shared/qb
 error-code table in ``qbo-api.md`` §6:
 
 - ``{"Fault":{"Error":[{"Message","Detail","code","element"}],"type":"ValidationFault"}}``: normal
-  faults (string ``code``; ``element`` present, usually ``""``).
+  faults (string ``code``; ``element`` present, usually ``""``; absent where the recordings show
+  none: 6240, 4001, 2010). Several problems in one request are several ``Error[]`` entries
+  (:meth:`QBOFault.several`).
 - the gateway's lower-case ``fault`` body for 401 (3200) / 403 (3100): :func:`gateway_auth_body`.
 - the 429 ThrottleExceeded fault (3001) as JSON or XML: :func:`throttle_body`, :func:`throttle_xml`.
 """
@@ -47,6 +49,20 @@ class QBOFault(Exception):
         self.element = element
         self.fault_type = fault_type
         self.include_element = include_element
+        self.more: list[QBOFault] = []
+        self.hint = element  # the property at fault, for people reading the sandbox's own errors
+
+    @classmethod
+    def several(cls, found: list[QBOFault]) -> QBOFault:
+        """One fault answering with every problem found, one ``Error[]`` entry each (as QBO does);
+        status, code and type are the first one's."""
+        first = found[0]
+        first.more = [*first.more, *found[1:]]
+        return first
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Every ``Fault.Error`` item (this one, then any combined with it)."""
+        return [self.error(), *(item for other in self.more for item in other.errors())]
 
     def error(self) -> dict[str, Any]:
         """The single ``Fault.Error`` item."""
@@ -57,7 +73,7 @@ class QBOFault(Exception):
 
     def body(self) -> dict[str, Any]:
         """``{"Fault": {...}}`` without ``time`` (the server adds it)."""
-        return {"Fault": {"Error": [self.error()], "type": self.fault_type}}
+        return {"Fault": {"Error": self.errors(), "type": self.fault_type}}
 
     def __repr__(self) -> str:
         return f"QBOFault(status={self.status}, code={self.code!r}, detail={self.detail!r})"
@@ -84,9 +100,12 @@ def unsupported_operation(detail: str) -> QBOFault:
     return QBOFault(400, "500", "Unsupported Operation", f"Operation {detail} is not supported.")
 
 
-def invalid_id(detail: str) -> QBOFault:
-    """620-style: request body is not usable as given (e.g. the Id in a read is malformed)."""
-    return QBOFault(400, "620", "Transaction Not Found", detail)
+def invalid_id(value: str) -> QBOFault:
+    """2030 Invalid ID: a non-numeric Id in a read path (``/customer/1.5``, ``/invoice/abc``).
+
+    Wording per issue 7 (the audit's QBO answer); the Intuit error-code page lists 2030 "Invalid ID".
+    """
+    return QBOFault(400, "2030", "Invalid ID", f"Id should be a valid number. Supplied value:{value}", "Id")
 
 
 # --- validation (2000-4999) ---------------------------------------------------------------------
@@ -128,6 +147,19 @@ def invalid_reference(element: str, ref_id: object, entity: str = "") -> QBOFaul
     return QBOFault(400, "2500", "Invalid Reference Id", detail, element)
 
 
+def unknown_property(name: str, java_class: str) -> QBOFault:
+    """2010 for a property QBO's JSON binding does not know (see :mod:`qbo_sandbox.model.entities.schema`).
+
+    QBO's Detail is its binder's message; the tail after "not marked as ignorable" (QBO appends the
+    class's known properties) is abbreviated here. No ``element`` (UNCONFIRMED: QBO sends none or "").
+    """
+    detail = (
+        f'Property Name:Unrecognized field "{name}" (class {java_class}), not marked as ignorable '
+        "specified is unsupported or invalid"
+    )
+    return QBOFault(400, "2010", "Request has invalid or unsupported property", detail, include_element=False)
+
+
 def invalid_value(field: str, detail: str) -> QBOFault:
     """2010 Request has invalid or unsupported property / value."""
     return QBOFault(400, "2010", "Request has invalid or unsupported property", detail, field)
@@ -136,6 +168,11 @@ def invalid_value(field: str, detail: str) -> QBOFault:
 def query_parse_error(detail: str) -> QBOFault:
     """4000 Error parsing query."""
     return QBOFault(400, "4000", "Error parsing query", f"QueryParserError: {detail}", include_element=False)
+
+
+def not_filterable(prop: str) -> QBOFault:
+    """4001 for a WHERE/ORDERBY on a real property QBO does not let you filter on (qbo-api.md §1)."""
+    return query_error(f"property '{prop}' is not queryable")
 
 
 def query_error(detail: str) -> QBOFault:
@@ -166,9 +203,15 @@ def stale_object(user: str = "Sandbox User") -> QBOFault:
 
 
 def business_validation(detail: str, element: str = "") -> QBOFault:
-    """6000 business validation error; ``detail`` says what is wrong."""
+    """6000 business validation error; ``detail`` says what is wrong.
+
+    QBO's business-validation faults carry ``"element": ""`` (recorded 610/5010 items in
+    batch__basic.json have it empty); ``element`` is kept on the object for callers, not sent.
+    """
     message = "A business validation error has occurred while processing your request"
-    return QBOFault(400, "6000", message, f"Business Validation Error: {detail}", element)
+    fault = QBOFault(400, "6000", message, f"Business Validation Error: {detail}")
+    fault.hint = element
+    return fault
 
 
 def amount_mismatch(line_no: int, amount: object, expected: object) -> QBOFault:
@@ -180,13 +223,23 @@ def amount_mismatch(line_no: int, amount: object, expected: object) -> QBOFault:
     return QBOFault(400, "6070", "Amount calculation incorrect", detail, "Line.Amount")
 
 
-def duplicate_document(doc_number: str, txn_type: str = "Bill") -> QBOFault:
-    """6140 Duplicate Document Number."""
+def duplicate_document(doc_number: str, txn_type: str, txn_id: str) -> QBOFault:
+    """6140 Duplicate Document Number (D-commonerr; wording per issue 7's QBO answer)."""
     detail = (
         "Duplicate Document Number Error : You must specify a different number. This number has "
-        f"already been used. DocNumber={doc_number} is assigned to TxnType={txn_type}"
+        f"already been used. DocNumber={doc_number} is assigned to TxnType={txn_type} with TxnId={txn_id}"
     )
-    return QBOFault(400, "6140", "Duplicate Document Number Error", detail, "DocNumber")
+    return QBOFault(400, "6140", "Duplicate Document Number Error", detail, include_element=False)
+
+
+def period_closed(close_date: str) -> QBOFault:
+    """6210 Account Period Closed: a transaction dated on or before the books' closing date
+    (``Preferences.AccountingInfoPrefs.BookCloseDate``; D-commonerr, B-toperr). Detail UNCONFIRMED."""
+    detail = (
+        "Account Period Closed, Cannot update transactions dated on or before the closing date "
+        f"{close_date}. Change the transaction date or ask the company to reopen the period."
+    )
+    return QBOFault(400, "6210", "Account Period Closed", detail)
 
 
 def duplicate_name(kind: str = "customer, vendor or employee") -> QBOFault:
@@ -198,7 +251,7 @@ def duplicate_name(kind: str = "customer, vendor or employee") -> QBOFault:
             f"The name supplied already exists. : Another {kind} is already using this name. "
             "Please use a different name."
         )
-    return QBOFault(400, "6240", "Duplicate Name Exists Error", detail)
+    return QBOFault(400, "6240", "Duplicate Name Exists Error", detail, include_element=False)
 
 
 def list_has_balance(entity: str) -> QBOFault:
@@ -251,7 +304,8 @@ def gateway_auth_body(status: int, detail: str, epoch_ms: int) -> dict[str, Any]
 
 
 THROTTLE_MESSAGE = "message=ThrottleExceeded; errorCode=003001; statusCode=429"
-THROTTLE_DETAIL = "The request limit was reached. Try again later"
+# Two spaces after the full stop, as QBO sends it (issue 7's audit of real 429 bodies).
+THROTTLE_DETAIL = "The request limit was reached.  Try again later"
 
 
 def throttle_fault() -> QBOFault:

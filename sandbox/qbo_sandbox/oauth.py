@@ -278,7 +278,8 @@ def discovery_document(base_url: str) -> dict[str, object]:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "email", "profile", "address", "phone"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        # Both, as Intuit's discovery document advertises (NET Documents/discovery.json).
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "claims_supported": [
             "aud",
             "exp",

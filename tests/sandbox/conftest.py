@@ -10,7 +10,7 @@ import pytest
 import requests
 
 if TYPE_CHECKING:
-    from qbo_sandbox.server import SandboxServer
+    from qbo_sandbox.http.server import SandboxServer
 
 
 class Api:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from qbo_sandbox.clock import PACIFIC, Clock
-from qbo_sandbox.company import Company
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.seed import SeedSpec, seed_company
+from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.seed import SeedSpec, seed_company
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=PACIFIC)
 
@@ -141,10 +141,35 @@ def test_demo_company_contents(demo: Company) -> None:
     assert {t["Id"] for t in demo.query("select * from TaxCode")["TaxCode"]} >= {"TAX", "NON", "2"}
 
 
+def test_demo_money_half(demo: Company) -> None:
+    """Terms, a tax agency, taxed and discounted invoices, split/unapplied/voided payments, bills
+    (open, partly paid, paid) with check and credit-card bill payments, journal entries."""
+    terms = {t["Name"] for t in demo.query("select * from Term")["Term"]}
+    assert {"Due on receipt", "Net 15", "Net 30"} <= terms
+    assert demo.read("TaxAgency", "1")["DisplayName"] == "California Department of Tax and Fee Administration"
+    invoices = demo.query("select * from Invoice")["Invoice"]
+    taxed = [i for i in invoices if i["TxnTaxDetail"].get("TaxLine")]
+    assert len(taxed) == 2 and all(i["TxnTaxDetail"]["TotalTax"] > 0 for i in taxed)
+    assert all(any(ln["DetailType"] == "DiscountLineDetail" for ln in i["Line"]) for i in taxed)
+    payments = demo.query("select * from Payment")["Payment"]
+    assert any(len(p["Line"]) == 2 for p in payments)  # split over two invoices
+    assert any(p["UnappliedAmt"] == 250 and not p["Line"] for p in payments)
+    voided = [p for p in payments if p.get("PrivateNote", "").startswith("Voided")]
+    assert len(voided) == 1 and voided[0]["TotalAmt"] == 0
+    bills = demo.query("select * from Bill")["Bill"]
+    states = sorted(
+        "paid" if b["Balance"] == 0 else "partial" if b["Balance"] < b["TotalAmt"] else "open" for b in bills
+    )
+    assert states == ["open", "open", "paid", "partial"]
+    pay_types = sorted(bp["PayType"] for bp in demo.query("select * from BillPayment")["BillPayment"])
+    assert pay_types == ["Check", "CreditCard"]
+    assert len(demo.query("select * from JournalEntry")["JournalEntry"]) == 3
+
+
 def test_demo_invoices_and_payments_are_consistent(demo: Company) -> None:
     invoices = demo.query("select * from Invoice")["Invoice"]
     payments = demo.query("select * from Payment")["Payment"]
-    assert len(invoices) == 15 and len(payments) == 6
+    assert len(invoices) == 15 + 5 and len(payments) == 6 + 3  # base + the money half
     applied: dict[str, float] = {}
     for pay in payments:
         for line in pay["Line"]:
@@ -163,7 +188,8 @@ def test_demo_invoices_and_payments_are_consistent(demo: Company) -> None:
     ]
     assert len(names) == len(set(names))
     # seeded history predates the 30-day CDC window
-    assert demo.cdc(["Customer", "Invoice", "Payment"], demo.now() - timedelta(days=30)) == [
+    money = ["Bill", "BillPayment", "JournalEntry", "Vendor"]
+    assert demo.cdc(["Customer", "Invoice", "Payment", *money], demo.now() - timedelta(days=30)) == [
         {"QueryResponse": [{}]}
     ]
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from qbo_sandbox.clock import PACIFIC, Clock
-from qbo_sandbox.company import Company
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.seed import SeedSpec, seed_company
+from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.seed import SeedSpec, seed_company
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=PACIFIC)
 WRONG_TYPE = "Business Validation Error: Invalid account type: You need to select a different type of account"
@@ -57,21 +57,21 @@ def test_inventory_item_with_bank_accounts_is_rejected(co: Company) -> None:
     bank = acct(co, "Checking")
     for field in ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef"):
         err = rejects(co, "Item", inventory(co, f"Bad {field}", **{field: bank}))
-        assert (err.code, err.element) == ("6000", field)
+        assert (err.code, err.hint, err.element) == ("6000", field, "")
         assert err.detail.startswith(WRONG_TYPE)
     err = rejects(
         co,
         "Item",
         inventory(co, "All bank", IncomeAccountRef=bank, ExpenseAccountRef=bank, AssetAccountRef=bank),
     )
-    assert (err.code, err.element) == ("6000", "IncomeAccountRef")
+    assert (err.code, err.hint, err.element) == ("6000", "IncomeAccountRef", "")
 
 
 def test_inventory_expense_must_be_cogs_and_asset_inventory_subtype(co: Company) -> None:
     err = rejects(co, "Item", inventory(co, "Exp", ExpenseAccountRef=acct(co, "Supplies & Materials")))
-    assert (err.code, err.element) == ("6000", "ExpenseAccountRef")
+    assert (err.code, err.hint, err.element) == ("6000", "ExpenseAccountRef", "")
     err = rejects(co, "Item", inventory(co, "UF", AssetAccountRef=acct(co, "Undeposited Funds")))
-    assert (err.code, err.element) == ("6000", "AssetAccountRef")
+    assert (err.code, err.hint, err.element) == ("6000", "AssetAccountRef", "")
     created = co.create("Item", inventory(co, "Good Widget"))
     assert created["AssetAccountRef"]["name"] == "Inventory Asset"
 
@@ -79,9 +79,9 @@ def test_inventory_expense_must_be_cogs_and_asset_inventory_subtype(co: Company)
 def test_non_inventory_accounts(co: Company) -> None:
     base = {"Name": "Gloves", "Type": "NonInventory", "IncomeAccountRef": acct(co, "Sales of Product Income")}
     err = rejects(co, "Item", {**base, "ExpenseAccountRef": acct(co, "Services")})
-    assert (err.code, err.element) == ("6000", "ExpenseAccountRef")
+    assert (err.code, err.hint, err.element) == ("6000", "ExpenseAccountRef", "")
     err = rejects(co, "Item", {**base, "AssetAccountRef": acct(co, "Inventory Asset")})
-    assert (err.code, err.element) == ("6000", "AssetAccountRef")
+    assert (err.code, err.hint, err.element) == ("6000", "AssetAccountRef", "")
     item = co.create("Item", {**base, "ExpenseAccountRef": acct(co, "Supplies & Materials")})
     assert item["Type"] == "NonInventory"
 
@@ -97,7 +97,7 @@ def test_income_account_rules(item_type: str) -> None:
     assert priced.create("Item", {"Name": "Free", "Type": item_type})["UnitPrice"] == 0
     assert off.create("Item", {"Name": "Sold", "Type": item_type, "UnitPrice": 10})["UnitPrice"] == 10
     err = rejects(off, "Item", {"Name": "X", "Type": item_type, "IncomeAccountRef": acct(off, "Checking")})
-    assert (err.code, err.element) == ("6000", "IncomeAccountRef")
+    assert (err.code, err.hint, err.element) == ("6000", "IncomeAccountRef", "")
     with pytest.raises(ValueError):
         company("lenient")
 
@@ -140,7 +140,7 @@ def test_malformed_email_is_6000(co: Company, address: str) -> None:
     err = rejects(
         co, "Customer", {"DisplayName": f"Mail {address}", "PrimaryEmailAddr": {"Address": address}}
     )
-    assert (err.code, err.element) == ("6000", "PrimaryEmailAddr.Address")
+    assert (err.code, err.hint, err.element) == ("6000", "PrimaryEmailAddr.Address", "")
     assert "must contain @ and a dot" in err.detail
 
 

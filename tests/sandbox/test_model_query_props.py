@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from qbo_sandbox.clock import PACIFIC, Clock
-from qbo_sandbox.company import Company
 from qbo_sandbox.faults import QBOFault
-from qbo_sandbox.seed import SeedSpec, seed_company
+from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.seed import SeedSpec, seed_company
 from qbo_sync.qbo.paging import ACTIVE_ANY, format_datetime, page_statement, quote, with_active
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=PACIFIC)
@@ -98,7 +98,12 @@ def test_projection_returns_only_named_fields(co: Company) -> None:
     assert raw.startswith(b'{"Item":[{"Name":') and b'"Id"' not in raw
 
 
-def test_stored_top_level_properties_are_queryable(co: Company) -> None:
+def test_stored_top_level_properties_are_selectable_not_filterable(co: Company) -> None:
     loaded = co.load_raw("Customer", {"Id": "9990", "DisplayName": "Raw One", "ResaleNum": "R-1", "Zzz": "q"})
     assert loaded["Id"] == "9990"
-    assert co.query("SELECT * FROM Customer WHERE Zzz = 'q'")["Customer"][0]["Id"] == "9990"
+    rows = co.query("SELECT Id, Zzz FROM Customer WHERE DisplayName = 'Raw One'")["Customer"]
+    assert rows == [{"Id": "9990", "Zzz": "q"}]
+    with pytest.raises(QBOFault) as info:
+        co.query("SELECT * FROM Customer WHERE Zzz = 'q'")
+    detail = "QueryValidationError: property 'Zzz' is not queryable"
+    assert (info.value.code, info.value.detail) == ("4001", detail)

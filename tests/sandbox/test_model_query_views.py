@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from qbo_sandbox.seed import SeedSpec
+from qbo_sandbox.model.seed import SeedSpec
 from tests.sandbox.test_model_cdc_seed import seeded
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from qbo_sandbox.batch import answer_order
+from qbo_sandbox.http.batch import answer_order
 
 
 def _items(n: int, prefix: str) -> list[dict]:

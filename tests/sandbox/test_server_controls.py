@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
-from qbo_sandbox.throttle import Limits, Throttle
+from qbo_sandbox.http.throttle import Limits, Throttle
 
 
 class Ticks:
@@ -47,7 +47,7 @@ def test_throttle_off_admits_everything() -> None:
 
 def test_throttled_requests_get_429_json(fresh_sandbox, fresh_api) -> None:
     fresh_sandbox.throttle.limits = Limits(per_minute=3, in_flight=10, batch_per_minute=40)
-    fresh_sandbox.set_throttle(True)
+    fresh_sandbox.set_throttle(True, xml=False)
     statuses = [fresh_api.get("query", query="SELECT COUNT(*) FROM Customer").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     refused = fresh_api.get("query", query="SELECT COUNT(*) FROM Customer")
