@@ -99,7 +99,7 @@ def _triggers(engine: sa.Engine) -> set[str]:
 
 def test_every_table_with_updated_at_has_its_trigger(engine: sa.Engine) -> None:
     expected = {f"trg_{t}_updated_at" for t in schema.UPDATED_AT_TABLES}
-    assert len(expected) == 14  # 9 synced tables, payments, qb_settings, tokens, watermarks, snapshots
+    assert len(expected) == 15  # 9 synced tables, payments, qb_settings, tokens, watermarks, snapshots, drift
     assert _triggers(engine) == expected
 
 
