@@ -34,17 +34,25 @@ class QueryableCompany(Protocol):
     def query(self, statement: str) -> dict[str, Any]: ...
 
 
-def read_books(company: QueryableCompany, entities: tuple[str, ...] = REPORT_ENTITIES) -> dict[str, list[dict]]:
+def read_books(
+    company: QueryableCompany, entities: tuple[str, ...] = REPORT_ENTITIES
+) -> dict[str, list[dict]]:
     """Every object of ``entities`` (an entity the company does not know reads as empty)."""
     books: dict[str, list[dict]] = {}
     for entity in entities:
         rows: list[dict] = []
         start = 1
-        active = " WHERE Active IN (true, false)" if entity in ("Customer", "Vendor", "Account", "Item") else ""
+        active = (
+            " WHERE Active IN (true, false)" if entity in ("Customer", "Vendor", "Account", "Item") else ""
+        )
         while True:
             try:
-                page = company.query(f"SELECT * FROM {entity}{active} STARTPOSITION {start} MAXRESULTS {PAGE}")
-            except Exception as exc:  # an entity this sandbox does not model (e.g. BillPayment) reads as empty
+                page = company.query(
+                    f"SELECT * FROM {entity}{active} STARTPOSITION {start} MAXRESULTS {PAGE}"
+                )
+            except (
+                Exception
+            ) as exc:  # an entity this sandbox does not model (e.g. BillPayment) reads as empty
                 if getattr(exc, "code", None) == "4001":
                     break
                 raise

@@ -63,21 +63,31 @@ def _sales_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _invoice(led: _Ledger, inv: dict[str, Any]) -> None:
-    led.post(_ref(inv, "ARAccountRef") or led.first(acct_type="Accounts Receivable"), to_money(inv.get("TotalAmt")), True)
+    led.post(
+        _ref(inv, "ARAccountRef") or led.first(acct_type="Accounts Receivable"),
+        to_money(inv.get("TotalAmt")),
+        True,
+    )
     for line in _sales_lines(inv.get("Line") or []):
         kind, amount = line.get("DetailType"), to_money(line.get("Amount"))
         if kind == "SalesItemLineDetail":
             item = led.items.get(_ref(line.get("SalesItemLineDetail"), "ItemRef") or "", {})
             led.post(_ref(item, "IncomeAccountRef") or led.first(acct_type="Income"), amount, False)
         elif kind == "DiscountLineDetail":
-            account = _ref(line.get("DiscountLineDetail"), "DiscountAccountRef") or led.first(name_has="discount")
+            account = _ref(line.get("DiscountLineDetail"), "DiscountAccountRef") or led.first(
+                name_has="discount"
+            )
             led.post(account, amount, True)
     tax = to_money((inv.get("TxnTaxDetail") or {}).get("TotalTax"))
     led.post(led.first(acct_type="Other Current Liability", name_has="tax"), tax, False)
 
 
 def _bill(led: _Ledger, bill: dict[str, Any]) -> None:
-    led.post(_ref(bill, "APAccountRef") or led.first(acct_type="Accounts Payable"), to_money(bill.get("TotalAmt")), False)
+    led.post(
+        _ref(bill, "APAccountRef") or led.first(acct_type="Accounts Payable"),
+        to_money(bill.get("TotalAmt")),
+        False,
+    )
     for line in bill.get("Line") or []:
         amount = to_money(line.get("Amount"))
         if line.get("DetailType") == "AccountBasedExpenseLineDetail":
@@ -97,18 +107,27 @@ def _payment(led: _Ledger, pay: dict[str, Any]) -> None:
 def _bill_payment(led: _Ledger, pay: dict[str, Any]) -> None:
     amount = to_money(pay.get("TotalAmt"))
     led.post(_ref(pay, "APAccountRef") or led.first(acct_type="Accounts Payable"), amount, True)
-    source = _ref(pay.get("CheckPayment"), "BankAccountRef") or _ref(pay.get("CreditCardPayment"), "CCAccountRef")
+    source = _ref(pay.get("CheckPayment"), "BankAccountRef") or _ref(
+        pay.get("CreditCardPayment"), "CCAccountRef"
+    )
     led.post(source or led.first(acct_type="Bank"), amount, False)
 
 
 def _journal(led: _Ledger, je: dict[str, Any]) -> None:
     for line in je.get("Line") or []:
         detail = line.get("JournalEntryLineDetail") or {}
-        led.post(_ref(detail, "AccountRef"), to_money(line.get("Amount")), detail.get("PostingType") == "Debit")
+        led.post(
+            _ref(detail, "AccountRef"), to_money(line.get("Amount")), detail.get("PostingType") == "Debit"
+        )
 
 
-POSTERS = {"Invoice": _invoice, "Payment": _payment, "Bill": _bill, "BillPayment": _bill_payment,
-           "JournalEntry": _journal}
+POSTERS = {
+    "Invoice": _invoice,
+    "Payment": _payment,
+    "Bill": _bill,
+    "BillPayment": _bill_payment,
+    "JournalEntry": _journal,
+}
 
 
 def trial_balance(books: Books, params: Mapping[str, str], now: datetime) -> dict:
@@ -127,17 +146,38 @@ def trial_balance(books: Books, params: Mapping[str, str], now: datetime) -> dic
         debit_total += max(net, ZERO)
         credit_total += max(-net, ZERO)
         name = str(led.accounts.get(acct_id, {}).get("Name", acct_id))
-        cells = [{"value": money_text(net) if net > 0 else ""}, {"value": money_text(-net) if net < 0 else ""}]
+        cells = [
+            {"value": money_text(net) if net > 0 else ""},
+            {"value": money_text(-net) if net < 0 else ""},
+        ]
         rows.append({"ColData": [{"value": name, "id": acct_id}, *cells], "type": "Data"})
-    header = report_header("TrialBalance", now, {}, no_data=not rows, ReportBasis="Accrual",
-                           StartPeriod=end.replace(month=1, day=1).isoformat(), EndPeriod=end.isoformat())
+    header = report_header(
+        "TrialBalance",
+        now,
+        {},
+        no_data=not rows,
+        ReportBasis="Accrual",
+        StartPeriod=end.replace(month=1, day=1).isoformat(),
+        EndPeriod=end.isoformat(),
+    )
     body: dict[str, Any] = {
         "Header": header,
-        "Columns": {"Column": [{"ColTitle": "", "ColType": "Account"}, {"ColTitle": "Debit", "ColType": "Money"},
-                               {"ColTitle": "Credit", "ColType": "Money"}]},
+        "Columns": {
+            "Column": [
+                {"ColTitle": "", "ColType": "Account"},
+                {"ColTitle": "Debit", "ColType": "Money"},
+                {"ColTitle": "Credit", "ColType": "Money"},
+            ]
+        },
         "Rows": {},
     }
     if rows:
-        total = {"ColData": [{"value": "TOTAL"}, {"value": money_text(debit_total)}, {"value": money_text(credit_total)}]}
+        total = {
+            "ColData": [
+                {"value": "TOTAL"},
+                {"value": money_text(debit_total)},
+                {"value": money_text(credit_total)},
+            ]
+        }
         body["Rows"] = {"Row": [*rows, {"Summary": total, "type": "Section", "group": "Total"}]}
     return body

@@ -30,7 +30,7 @@ sandbox sends ``Option`` ``NoReportData`` = ``true`` and ``"Rows": {}``, which r
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,8 +38,17 @@ from typing import Any
 Books = Mapping[str, list[dict[str, Any]]]
 ZERO = Decimal(0)
 AGING_COLUMNS = ("Current", "1 - 30", "31 - 60", "61 - 90", "91 and over")
-REPORT_ENTITIES = ("Customer", "Vendor", "Account", "Item", "Invoice", "Payment", "Bill", "BillPayment",
-                   "JournalEntry")
+REPORT_ENTITIES = (
+    "Customer",
+    "Vendor",
+    "Account",
+    "Item",
+    "Invoice",
+    "Payment",
+    "Bill",
+    "BillPayment",
+    "JournalEntry",
+)
 
 
 class ReportParamError(ValueError):
@@ -80,11 +89,18 @@ def _id_filter(params: Mapping[str, str], name: str) -> set[str] | None:
 def report_header(name: str, now: datetime, options: dict[str, str], *, no_data: bool, **extra: str) -> dict:
     opts = [{"Name": k, "Value": v} for k, v in options.items()]
     opts.append({"Name": "NoReportData", "Value": "true" if no_data else "false"})
-    return {"Time": now.isoformat(timespec="seconds"), "ReportName": name, **extra, "Currency": "USD",
-            "Option": opts}
+    return {
+        "Time": now.isoformat(timespec="seconds"),
+        "ReportName": name,
+        **extra,
+        "Currency": "USD",
+        "Option": opts,
+    }
 
 
-def report_body(header: dict, columns: list[tuple[str, str]], rows: list[dict], total: list[Decimal] | None) -> dict:
+def report_body(
+    header: dict, columns: list[tuple[str, str]], rows: list[dict], total: list[Decimal] | None
+) -> dict:
     body: dict[str, Any] = {
         "Header": header,
         "Columns": {"Column": [{"ColType": t, "ColTitle": title} for t, title in columns]},
@@ -92,7 +108,9 @@ def report_body(header: dict, columns: list[tuple[str, str]], rows: list[dict], 
     }
     if rows:
         summary = [{"value": "TOTAL"}, *({"value": money_text(v)} for v in total or [])]
-        body["Rows"] = {"Row": [*rows, {"group": "GrandTotal", "type": "Section", "Summary": {"ColData": summary}}]}
+        body["Rows"] = {
+            "Row": [*rows, {"group": "GrandTotal", "type": "Section", "Summary": {"ColData": summary}}]
+        }
     return body
 
 
@@ -115,8 +133,12 @@ def _party_report(name: str, books: Books, params: Mapping[str, str], now: datet
     party_entity, doc_entity, pay_entity, filter_name = spec
     as_of = parse_date(params, "report_date", now.date())
     wanted = _id_filter(params, filter_name)
-    balances = _balances(books.get(doc_entity, []), books.get(pay_entity, []), "CustomerRef"
-                         if party_entity == "Customer" else "VendorRef", as_of)
+    balances = _balances(
+        books.get(doc_entity, []),
+        books.get(pay_entity, []),
+        "CustomerRef" if party_entity == "Customer" else "VendorRef",
+        as_of,
+    )
     parties = {p["Id"]: p for p in books.get(party_entity, [])}
     rows, total = [], ZERO
     for pid in sorted(balances, key=lambda i: name_of(parties.get(i, {"Id": i})).lower()):
@@ -131,7 +153,9 @@ def _party_report(name: str, books: Books, params: Mapping[str, str], now: datet
 
 
 def customer_balance(books: Books, params: Mapping[str, str], now: datetime) -> dict:
-    return _party_report("CustomerBalance", books, params, now, ("Customer", "Invoice", "Payment", "customer"))
+    return _party_report(
+        "CustomerBalance", books, params, now, ("Customer", "Invoice", "Payment", "customer")
+    )
 
 
 def vendor_balance(books: Books, params: Mapping[str, str], now: datetime) -> dict:
@@ -145,7 +169,7 @@ def _bucket(days_late: int) -> int:
 
 
 def _applied_by(payments: Iterable[dict], as_of: date) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """Per invoice, what payments dated on or before ``as_of`` applied; per customer, what they left unapplied."""
+    """Per invoice, what payments dated up to ``as_of`` applied; per customer, what they left unapplied."""
     applied: dict[str, Decimal] = defaultdict(lambda: ZERO)
     unapplied: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for pay in payments:
@@ -184,13 +208,19 @@ def aged_receivables(books: Books, params: Mapping[str, str], now: datetime) -> 
     for cid in sorted(buckets, key=lambda i: name_of(parties.get(i, {"Id": i})).lower()):
         cells = buckets[cid]
         total = sum(cells, ZERO)
-        if total == ZERO and not any(cells) or (wanted is not None and cid not in wanted):
+        if not any(cells) or (wanted is not None and cid not in wanted):
             continue
         values = [*cells, total]
         totals = [a + b for a, b in zip(totals, values, strict=True)]
         cols = [{"value": money_text(v) if v else ""} for v in values]
         rows.append({"ColData": [{"id": cid, "value": name_of(parties.get(cid, {"Id": cid}))}, *cols]})
-    header = report_header("AgedReceivables", now, {"report_date": as_of.isoformat()}, no_data=not rows,
-                     DateMacro="today", EndPeriod=as_of.isoformat())
+    header = report_header(
+        "AgedReceivables",
+        now,
+        {"report_date": as_of.isoformat()},
+        no_data=not rows,
+        DateMacro="today",
+        EndPeriod=as_of.isoformat(),
+    )
     columns = [("Customer", ""), *(("Money", c) for c in AGING_COLUMNS), ("Money", "Total")]
     return report_body(header, columns, rows, totals)
