@@ -177,19 +177,17 @@ def _compare_one(kind: TxnKind, row: dict[str, Any], obj: dict[str, Any]) -> lis
         ]
     out: list[Drift] = []
     edited = _edited_after(obj, row)
+    total_gap = ZERO
     for figure, cmms, qbo in _total_figures(kind, row, obj):
-        if cmms != qbo:
-            out.append(
-                _drift(
-                    kind,
-                    row,
-                    figure,
-                    _figure_cause(kind, figure, cmms, qbo, edited),
-                    cmms_value=str(cmms),
-                    qbo_value=str(qbo),
-                    amount_at_stake=abs(cmms - qbo),
-                )
-            )
+        if cmms == qbo:
+            continue
+        cause = _figure_cause(kind, figure, cmms, qbo, edited)
+        if figure == "total":
+            total_gap = cmms - qbo
+        elif figure == "balance" and cmms - qbo == total_gap:
+            cause = "follows the total difference: the balance is the total less payments"
+        values = {"cmms_value": str(cmms), "qbo_value": str(qbo), "amount_at_stake": abs(cmms - qbo)}
+        out.append(_drift(kind, row, figure, cause, **values))
     if kind is JOURNAL:
         debit, credit = journal_total(obj)
         if debit != credit:

@@ -1,0 +1,102 @@
+"""Test helper: a CMMS database that mirrors the sandbox company's books exactly (no drift)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def _all(company: Any, entity: str, where: str = "") -> list[dict[str, Any]]:
+    out, start = [], 1
+    while True:
+        page = company.query(f"SELECT * FROM {entity}{where} STARTPOSITION {start} MAXRESULTS 1000").get(
+            entity, []
+        )
+        out += page
+        if len(page) < 1000:
+            return out
+        start += 1000
+
+
+def mirror_books(engine: sa.Engine, company: Any) -> dict[str, dict[str, int]]:
+    """Insert CMMS customers, vendors, invoices, bills, expenses and payments matching QuickBooks."""
+    ids: dict[str, dict[str, int]] = {"Customer": {}, "Vendor": {}, "Invoice": {}}
+    with engine.begin() as conn:
+        for entity, table in (("Customer", "customers"), ("Vendor", "vendors")):
+            for obj in _all(company, entity, " WHERE Active IN (true, false)"):
+                ids[entity][obj["Id"]] = conn.execute(
+                    sa.text(
+                        f"INSERT INTO {table} (display_name, qb_id, qb_status) "
+                        "VALUES (:n, :q, 'synced') RETURNING id"
+                    ),
+                    {"n": obj["DisplayName"], "q": obj["Id"]},
+                ).scalar_one()
+        for inv in _all(company, "Invoice"):
+            ids["Invoice"][inv["Id"]] = add_invoice(conn, ids, inv)
+        for bill in _all(company, "Bill"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO purchase_invoices (bill_number, vendor_id, total, qb_id, qb_status) "
+                    "VALUES (:n, :v, :t, :q, 'synced')"
+                ),
+                {
+                    "n": bill.get("DocNumber"),
+                    "v": ids["Vendor"].get(bill["VendorRef"]["value"]),
+                    "t": bill["TotalAmt"],
+                    "q": bill["Id"],
+                },
+            )
+        for je in _all(company, "JournalEntry"):
+            debit = sum(
+                Decimal(str(line["Amount"]))
+                for line in je["Line"]
+                if line["JournalEntryLineDetail"]["PostingType"] == "Debit"
+            )
+            conn.execute(
+                sa.text("INSERT INTO expenses (amount, qb_id, qb_status) VALUES (:a, :q, 'synced')"),
+                {"a": debit, "q": je["Id"]},
+            )
+        for pay in _all(company, "Payment"):
+            applied = sum(Decimal(str(line["Amount"])) for line in pay.get("Line") or [])
+            conn.execute(
+                sa.text(
+                    "INSERT INTO payments (qb_id, customer_id, total_amount, unapplied_amount, status) "
+                    "VALUES (:q, :c, :t, :u, 'active')"
+                ),
+                {
+                    "q": pay["Id"],
+                    "c": ids["Customer"][pay["CustomerRef"]["value"]],
+                    "t": pay["TotalAmt"],
+                    "u": Decimal(str(pay["TotalAmt"])) - applied,
+                },
+            )
+    return ids
+
+
+def add_invoice(conn: sa.Connection, ids: dict[str, dict[str, int]], inv: dict[str, Any]) -> int:
+    total, balance = Decimal(str(inv["TotalAmt"])), Decimal(str(inv["Balance"]))
+    tax = Decimal(str((inv.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
+    voided = str(inv.get("PrivateNote") or "").startswith("Voided") and total == 0
+    return conn.execute(
+        sa.text(
+            "INSERT INTO invoices (invoice_number, customer_id, invoice_date, due_date, tax_total, total, "
+            "paid_amount, balance, status, qb_id, qb_status) "
+            "VALUES (:n, :c, :d, :due, :tax, :t, :p, :b, :s, :q, 'synced') RETURNING id"
+        ),
+        {
+            "n": inv.get("DocNumber") or f"QB-{inv['Id']}",
+            "c": ids["Customer"][inv["CustomerRef"]["value"]],
+            "d": inv.get("TxnDate"),
+            "due": inv.get("DueDate") or inv.get("TxnDate"),
+            "tax": tax,
+            "t": total,
+            "p": total - balance,
+            "b": balance,
+            "q": inv["Id"],
+            "s": "void"
+            if voided
+            else ("paid" if balance == 0 else ("partial" if balance < total else "open")),
+        },
+    ).scalar_one()
