@@ -374,7 +374,13 @@ CMMS_TABLES = (
 SYNC_TABLES = tuple(
     t.name
     for t in (
-        sync_watermarks, sync_runs, sync_record_errors, sync_conflicts, sync_snapshots, sync_staging, sync_drift
+        sync_watermarks,
+        sync_runs,
+        sync_record_errors,
+        sync_conflicts,
+        sync_snapshots,
+        sync_staging,
+        sync_drift,
     )
 )
 SYNCED_TABLES = tuple(name for name in CMMS_TABLES if "qb_status" in metadata.tables[name].c)

@@ -7,7 +7,7 @@ it is saturated, writes carry a ``requestid`` and batch answers are correlated b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any

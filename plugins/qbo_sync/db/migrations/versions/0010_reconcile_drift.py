@@ -31,8 +31,12 @@ def upgrade() -> None:
         sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("realm_id", sa.Text(), nullable=False),
         sa.Column("check_name", sa.Text(), nullable=False, comment="e.g. invoice.balance, customer_balance"),
-        sa.Column("subject", sa.Text(), nullable=False, comment="what differs: invoice INV-1001, customer 12"),
-        sa.Column("entity", sa.Text(), nullable=True, comment="CMMS table of the record, when one is concerned"),
+        sa.Column(
+            "subject", sa.Text(), nullable=False, comment="what differs: invoice INV-1001, customer 12"
+        ),
+        sa.Column(
+            "entity", sa.Text(), nullable=True, comment="CMMS table of the record, when one is concerned"
+        ),
         sa.Column("cmms_id", sa.BigInteger(), nullable=True),
         sa.Column("qb_id", sa.Text(), nullable=True),
         sa.Column("cmms_value", sa.Text(), nullable=True),
