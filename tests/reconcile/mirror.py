@@ -8,6 +8,20 @@ from typing import Any
 import sqlalchemy as sa
 
 
+def client_for(sb: Any) -> Any:
+    """The product's client on the sandbox, with a fresh access token and no waiting between retries."""
+    from qbo_sync.qbo.budget import RequestBudget
+    from qbo_sync.qbo.client import QBOClient
+    from qbo_sync.qbo.transport import Transport
+    from tests.sync.conftest import StaticTokens
+
+    tokens = StaticTokens(sb.issue_tokens()["access_token"])
+    transport = Transport(
+        sb.url, sb.realm_id, tokens, budget=RequestBudget(), sleep=lambda _s: None, timeout=(2, 10)
+    )
+    return QBOClient(transport)
+
+
 def _all(company: Any, entity: str, where: str = "") -> list[dict[str, Any]]:
     out, start = [], 1
     while True:

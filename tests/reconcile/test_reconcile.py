@@ -17,12 +17,9 @@ import sqlalchemy as sa
 
 from qbo_sync.db.engine import create_engine
 from qbo_sync.db.migrate import upgrade
-from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
-from qbo_sync.qbo.transport import Transport
 from qbo_sync.reconcile.run import reconcile
-from tests.reconcile.mirror import mirror_books
-from tests.sync.conftest import StaticTokens
+from tests.reconcile.mirror import client_for, mirror_books
 
 pytestmark = pytest.mark.postgres
 REALM_AS_OF = date(2026, 12, 1)
@@ -48,11 +45,7 @@ def engine(pg_url: str, sb: Any) -> Iterator[sa.Engine]:
 
 @pytest.fixture()
 def client(sb: Any) -> QBOClient:
-    tokens = StaticTokens(sb.issue_tokens()["access_token"])
-    transport = Transport(
-        sb.url, sb.realm_id, tokens, budget=RequestBudget(), sleep=lambda _s: None, timeout=(2, 10)
-    )
-    return QBOClient(transport)
+    return client_for(sb)
 
 
 def run(engine: sa.Engine, client: QBOClient, sb: Any, **kw: Any) -> dict[str, Any]:
