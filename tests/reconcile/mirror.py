@@ -73,19 +73,7 @@ def mirror_books(engine: sa.Engine, company: Any) -> dict[str, dict[str, int]]:
                 {"a": debit, "q": je["Id"]},
             )
         for pay in _all(company, "Payment"):
-            applied = sum(Decimal(str(line["Amount"])) for line in pay.get("Line") or [])
-            conn.execute(
-                sa.text(
-                    "INSERT INTO payments (qb_id, customer_id, total_amount, unapplied_amount, status) "
-                    "VALUES (:q, :c, :t, :u, 'active')"
-                ),
-                {
-                    "q": pay["Id"],
-                    "c": ids["Customer"][pay["CustomerRef"]["value"]],
-                    "t": pay["TotalAmt"],
-                    "u": Decimal(str(pay["TotalAmt"])) - applied,
-                },
-            )
+            add_payment(conn, ids, pay)
     return ids
 
 
@@ -114,3 +102,36 @@ def add_invoice(conn: sa.Connection, ids: dict[str, dict[str, int]], inv: dict[s
             else ("paid" if balance == 0 else ("partial" if balance < total else "open")),
         },
     ).scalar_one()
+
+
+def add_payment(conn: sa.Connection, ids: dict[str, dict[str, int]], pay: dict[str, Any]) -> None:
+    """The payment, its status and one application per invoice it pays (what the payment DAG writes)."""
+    lines = [
+        (ln["LinkedTxn"][0]["TxnId"], Decimal(str(ln["Amount"])))
+        for ln in pay.get("Line") or []
+        if ln.get("LinkedTxn")
+    ]
+    total = Decimal(str(pay["TotalAmt"]))
+    voided = str(pay.get("PrivateNote") or "").startswith("Voided") and total == 0
+    payment_id = conn.execute(
+        sa.text(
+            "INSERT INTO payments (qb_id, customer_id, payment_date, total_amount, unapplied_amount, status) "
+            "VALUES (:q, :c, :d, :t, :u, :s) RETURNING id"
+        ),
+        {
+            "q": pay["Id"],
+            "c": ids["Customer"][pay["CustomerRef"]["value"]],
+            "d": pay.get("TxnDate"),
+            "t": total,
+            "u": total - sum((a for _, a in lines), Decimal(0)),
+            "s": "voided" if voided else "active",
+        },
+    ).scalar_one()
+    for invoice_qb_id, amount in lines:
+        if amount and invoice_qb_id in ids["Invoice"]:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO payment_applications (payment_id, invoice_id, amount) VALUES (:p, :i, :a)"
+                ),
+                {"p": payment_id, "i": ids["Invoice"][invoice_qb_id], "a": amount},
+            )

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbo_sync.qbo.client import QBOClient
+from qbo_sync.reconcile import cmms_side
 from qbo_sync.reconcile import compare as cmp
 from qbo_sync.reconcile.checks import validate_drifts
 from qbo_sync.reconcile.report_table import parse_report
@@ -46,10 +47,6 @@ CMMS_SQL = {
     ),
     "expenses": "SELECT * FROM expenses",
 }
-UNAPPLIED_SQL = (
-    "SELECT c.qb_id, SUM(p.unapplied_amount) FROM payments p JOIN customers c ON c.id = p.customer_id "
-    "WHERE p.status = 'active' AND c.qb_id IS NOT NULL GROUP BY c.qb_id"
-)
 
 
 @dataclass
@@ -94,53 +91,42 @@ def compare_transactions(engine: sa.Engine, client: QBOClient, rec: Reconciliati
 
 
 def compare_reports(engine: sa.Engine, client: QBOClient, rec: Reconciliation, seen: dict[str, Any]) -> None:
+    """Party balances, aging and the trial balance against QuickBooks' reports, as of ``rec.as_of``."""
     params = {"report_date": rec.as_of.isoformat()}
-    with engine.connect() as conn:
-        unapplied = {str(q): Decimal(str(a or 0)) for q, a in conn.execute(sa.text(UNAPPLIED_SQL))}
-    if "customer_balances" in rec.scope or "aging" in rec.scope:
-        rows, objs = seen.get("invoices") or (_cmms_rows(engine, "invoices"), {})
-        open_rows = [r for r in rows if r.get("qb_id") and r.get("status") != "void"]
     if "customer_balances" in rec.scope:
-        mine = cmp.totals_by_party(open_rows, "customer_qb_id", "balance")
-        for party, amount in unapplied.items():
-            mine[party] = mine.get(party, Decimal(0)) - amount
+        rows, objs = seen["invoices"]
+        with engine.connect() as conn:
+            mine = cmms_side.customer_balances(conn, rec.as_of)
         party_of = {str(r["qb_id"]): str(r["customer_qb_id"]) for r in rows if r.get("qb_id")}
+        explained = cmp.explained_parties(rec.drifts, party_of) | _unlinked_parties(
+            rec.drifts, objs, "CustomerRef"
+        )
         report = parse_report(client.report("CustomerBalance", params))
         rec.drifts += cmp.compare_balances(
-            "customer_balance",
-            "customer",
-            mine,
-            report,
-            _names(engine, "customers"),
-            cmp.explained_parties(rec.drifts, party_of) | _unlinked_parties(rec.drifts, objs, "CustomerRef"),
+            "customer_balance", "customer", mine, report, _names(engine, "customers"), explained,
             "invoices or payments in QuickBooks the CMMS does not know",
-        )
+        )  # fmt: skip
         rec.compared["customer_balances"] = len(report.rows)
     if "vendor_balances" in rec.scope:
         bill_rows, bills = seen.get("bills") or (_cmms_rows(engine, "bills"), _qbo_objects(client, "Bill"))
         known = {str(r["qb_id"]) for r in bill_rows if r.get("qb_id")}
-        linked = [b for qb_id, b in bills.items() if qb_id in known]
-        mine = cmp.totals_by_party(
-            [{"vendor": b["VendorRef"]["value"], "balance": b.get("Balance")} for b in linked],
-            "vendor",
-            "balance",
-        )
+        linked = [
+            {"vendor": b["VendorRef"]["value"], "balance": b.get("Balance")}
+            for i, b in bills.items()
+            if i in known
+        ]
         report = parse_report(client.report("VendorBalance", params))
         rec.drifts += cmp.compare_balances(
-            "vendor_balance",
-            "vendor",
-            mine,
-            report,
-            _names(engine, "vendors"),
-            set(),
-            "bills or bill payments in QuickBooks the CMMS does not know",
-        )
+            "vendor_balance", "vendor", cmp.totals_by_party(linked, "vendor", "balance"), report,
+            _names(engine, "vendors"), set(), "bills or bill payments in QuickBooks the CMMS does not know",
+        )  # fmt: skip
         rec.compared["vendor_balances"] = len(report.rows)
     if "aging" in rec.scope:
+        with engine.connect() as conn:
+            buckets = cmp.aging_buckets(cmms_side.open_invoices(conn, rec.as_of), rec.as_of)
+            unapplied = cmms_side.unapplied_total(conn, rec.as_of)
         report = parse_report(client.report("AgedReceivables", params))
-        rec.drifts += cmp.compare_aging(
-            cmp.aging_buckets(open_rows, rec.as_of), sum(unapplied.values(), Decimal(0)), report
-        )
+        rec.drifts += cmp.compare_aging(buckets, unapplied, report)
         rec.compared["aging"] = len(report.rows)
     if "trial_balance" in rec.scope:
         report = parse_report(client.report("TrialBalance", {"end_date": rec.as_of.isoformat()}))
