@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from qbo_sandbox.report_trial import trial_balance
 from qbo_sandbox.reports import (
@@ -21,17 +21,18 @@ from qbo_sandbox.reports import (
     vendor_balance,
 )
 
-REPORTS: dict[str, Callable[[Books, Mapping[str, str], datetime], dict]] = {
-    "CustomerBalance": customer_balance,
-    "VendorBalance": vendor_balance,
-    "AgedReceivables": aged_receivables,
-    "TrialBalance": trial_balance,
+# each report with the entities it reads
+REPORTS: dict[str, tuple[Callable[[Books, Mapping[str, str], datetime], dict], tuple[str, ...]]] = {
+    "CustomerBalance": (customer_balance, ("Customer", "Invoice", "Payment")),
+    "VendorBalance": (vendor_balance, ("Vendor", "Bill", "BillPayment")),
+    "AgedReceivables": (aged_receivables, ("Customer", "Invoice", "Payment")),
+    "TrialBalance": (trial_balance, REPORT_ENTITIES),
 }
 PAGE = 1000
 
 
 class QueryableCompany(Protocol):
-    def query(self, statement: str) -> dict[str, Any]: ...
+    def query_json(self, statement: str) -> bytes: ...
 
 
 def read_books(
@@ -67,8 +68,8 @@ def read_books(
 
 def serve_report(company: QueryableCompany, name: str, params: Mapping[str, str], now: datetime) -> dict:
     """The report object QBO answers for ``GET /reports/{name}?params`` (raises KeyError when unknown)."""
-    handler = REPORTS[name]
-    return handler(read_books(company), params, now)
+    handler, entities = REPORTS[name]
+    return handler(read_books(company, entities), params, now)
 
 
 __all__ = ["REPORTS", "ReportParamError", "read_books", "serve_report"]

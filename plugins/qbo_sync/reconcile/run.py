@@ -7,6 +7,7 @@ one per record.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -158,11 +159,23 @@ def reconcile(
     if unknown:
         raise ValueError(f"unknown reconciliation scope {sorted(unknown)}; choose from {list(SCOPES)}")
     rec = Reconciliation(as_of, wanted)
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
     seen = compare_transactions(engine, client, rec)
+    lap("transactions")
     compare_reports(engine, client, rec, seen)
+    lap("reports")
     validation = validate_drifts(rec.drifts, [CHECKS[s] for s in wanted], tolerance)
+    lap("checks")
     now = datetime.now(UTC)
     stored = record_drifts(engine, realm_id, rec.drifts, [CHECKS[s] for s in wanted], now=now, run_id=run_id)
+    lap("record")
     at_stake = sum((d.amount_at_stake for d in rec.drifts), Decimal(0))
     for d in rec.drifts:
         log.warning(
@@ -183,4 +196,5 @@ def reconcile(
         "stored": stored,
         "validation": validation,
         "open": open_summary(engine, realm_id),
+        "seconds": timings,
     }
