@@ -20,6 +20,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=None, help="seeded customers")
     parser.add_argument("--vendors", type=int, default=None, help="seeded vendors")
     parser.add_argument("--items", type=int, default=None, help="seeded items")
+    parser.add_argument("--invoices", type=int, default=None, help="seeded invoices")
+    parser.add_argument("--payments", type=int, default=None, help="seeded payments (on the first invoices)")
     parser.add_argument("--throttle", action="store_true", help="enforce QBO's per-realm limits")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay before every answer")
     parser.add_argument("--verbose", action="store_true", help="log every request")
@@ -31,7 +33,8 @@ def build_config(args: argparse.Namespace) -> SandboxConfig:
 
     from qbo_sandbox.model.seed import SeedSpec
 
-    sizes = {k: getattr(args, k) for k in ("customers", "vendors", "items") if getattr(args, k) is not None}
+    names = ("customers", "vendors", "items", "invoices", "payments")
+    sizes = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
     seed = replace(SeedSpec.demo(), **sizes)
     config = SandboxConfig(
         host=args.host, port=args.port, throttle=args.throttle, latency_ms=args.latency_ms, seed=seed

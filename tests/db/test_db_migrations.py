@@ -99,7 +99,7 @@ def _triggers(engine: sa.Engine) -> set[str]:
 
 def test_every_table_with_updated_at_has_its_trigger(engine: sa.Engine) -> None:
     expected = {f"trg_{t}_updated_at" for t in schema.UPDATED_AT_TABLES}
-    assert len(expected) == 14  # 9 synced tables, payments, qb_settings, tokens, watermarks, snapshots
+    assert len(expected) == 15  # 9 synced tables, payments, qb_settings, tokens, watermarks, snapshots, drift
     assert _triggers(engine) == expected
 
 
@@ -194,11 +194,11 @@ def test_assert_migrated_explains_what_to_run(db_url: str) -> None:
         assert "revision: none" in message and f"expects revision {head_revision()}" in message
         assert "`qbo-sync migrate`" in message and "`make migrate`" in message
         assert engine.url.database in message
-        assert info.value.current is None and info.value.expected == head_revision() == "0004"
+        assert info.value.current is None and info.value.expected == head_revision() == "0010"
 
         upgrade(db_url)
         assert_migrated(engine)
-        assert current_revision(engine) == "0004"
+        assert current_revision(engine) == "0010"
 
         with engine.begin() as conn:
             conn.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = 'ffff'"))

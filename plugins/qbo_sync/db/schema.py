@@ -70,6 +70,7 @@ from qbo_sync.db.columns import (
     sync_columns,
     updated_at,
 )
+from qbo_sync.db.schema_reconcile import sync_drift
 from qbo_sync.db.schema_sync import (
     qbo_sync_adopted_objects,
     sync_conflicts,
@@ -372,7 +373,15 @@ CMMS_TABLES = (
 )
 SYNC_TABLES = tuple(
     t.name
-    for t in (sync_watermarks, sync_runs, sync_record_errors, sync_conflicts, sync_snapshots, sync_staging)
+    for t in (
+        sync_watermarks,
+        sync_runs,
+        sync_record_errors,
+        sync_conflicts,
+        sync_snapshots,
+        sync_staging,
+        sync_drift,
+    )
 )
 SYNCED_TABLES = tuple(name for name in CMMS_TABLES if "qb_status" in metadata.tables[name].c)
 UPDATED_AT_TABLES = tuple(t.name for t in metadata.sorted_tables if "updated_at" in t.c)

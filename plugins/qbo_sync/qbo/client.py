@@ -7,7 +7,7 @@ it is saturated, writes carry a ``requestid`` and batch answers are correlated b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -159,6 +159,11 @@ class QBOClient:
             return self.count(entity, with_active(entity, where, include_inactive))
 
         return _iter_pages(fetch, total, page_size, ahead)
+
+    def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """One Report Service answer (``GET reports/{name}``): the report object itself, no envelope."""
+        resp = self.transport.request("GET", f"reports/{name}", params=dict(params or {}), kind="read")
+        return resp.body
 
     def query_changed_since(
         self,

@@ -36,6 +36,8 @@ def classify(method: str, rest: list[str]) -> str | None:
         return "cdc"
     if head == "batch":
         return "batch"
+    if head == "reports":
+        return "report"
     if method == "GET" and (len(rest) == 2 or head == "preferences"):
         return "read"
     if method == "POST" and len(rest) == 1:
@@ -117,6 +119,8 @@ class DataAPI:
             return self.batch(req, realm)
         if head == "preferences" and len(rest) == 1 and method == "GET":
             return self.envelope(200, {"Preferences": self.server.company.read("Preferences", "1")})
+        if head == "reports" and len(rest) == 2 and method == "GET":
+            return self.report(req, rest[1])
         entity = self.server.entity_name(head)
         if entity is not None and len(rest) == 2 and method == "GET":
             check_path_id(entity, rest[1], self.server.realm_id)
@@ -146,6 +150,19 @@ class DataAPI:
         content = self.server.company.query_json(statement)
         stamp = json.dumps(format_time(self.server.clock.now())).encode()
         return Response(200, b'{"QueryResponse":' + content + b',"time":' + stamp + b"}")
+
+    def report(self, req: Request, name: str) -> Response:
+        """The Report Service (:mod:`qbo_sandbox.model.report_service`): the report object, no envelope."""
+        from qbo_sandbox.model.report_service import REPORTS, ReportParamError, serve_report
+
+        if name not in REPORTS:
+            raise self.unsupported(req)
+        params = {k: v for k, v in req.query.items() if k != "minorversion"}
+        try:
+            report = serve_report(self.server.company, name, params, self.server.clock.now())
+        except ReportParamError as exc:
+            raise faults.invalid_value(exc.name, f"{exc.name}={exc.value!r}: {exc.detail}") from None
+        return Response(200, json.dumps(report).encode())
 
     def cdc(self, req: Request) -> Response:
         params = req.query
