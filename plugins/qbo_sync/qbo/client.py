@@ -15,18 +15,20 @@ from typing import Any
 from qbo_sync.qbo.errors import AmbiguousOutcome, FatalError, QBOError, fault_from_item
 from qbo_sync.qbo.paging import (
     CDC_MAX_OBJECTS,
+    Page,
     format_datetime,
     page_statement,
+    parse_qbo_time,
     query_rows,
     where_clause,
-    with_active,
 )
-from qbo_sync.qbo.paging import iter_pages as _iter_pages
+from qbo_sync.qbo.paging import iter_pages as paged
 from qbo_sync.qbo.transport import ParsedResponse, Transport
 
 MAX_BATCH_ITEMS = 30
-# Pages fetched ahead of the one being handled (bounded memory: at most this many pages unread).
-PAGES_AHEAD = 2
+# Pages requested ahead of the one being handled, once it came back full (see qbo.paging: one
+# page ahead never costs a request a one-at-a-time reader would not make).
+PAGES_AHEAD = 1
 MAX_REQUEST_ID = 50
 MAX_BATCH_REQUEST_ID = 36
 MAX_BID = 10
@@ -121,15 +123,23 @@ class QBOClient:
 
     def query_response(self, statement: str) -> dict[str, Any]:
         """The raw ``QueryResponse`` of one statement (POST, ``application/text``)."""
+        return self._query(statement)[0]
+
+    def query_page(self, statement: str) -> Page:
+        """The rows of one page (a missing entity key is an empty page) and its server time."""
+        qr, server_time = self._query(statement)
+        return Page(query_rows(qr), server_time)
+
+    def query(self, statement: str) -> list[dict[str, Any]]:
+        """The rows of one page (a missing entity key is an empty page)."""
+        return self.query_page(statement)
+
+    def _query(self, statement: str) -> tuple[dict[str, Any], datetime | None]:
         resp = self.transport.request(
             "POST", "query", data=statement, content_type="application/text", kind="query"
         )
         qr = resp.body.get("QueryResponse")
-        return qr if isinstance(qr, dict) else {}
-
-    def query(self, statement: str) -> list[dict[str, Any]]:
-        """The rows of one page (a missing entity key is an empty page)."""
-        return query_rows(self.query_response(statement))
+        return (qr if isinstance(qr, dict) else {}), parse_qbo_time(resp.body.get("time"))
 
     def count(self, entity: str, where: str | None = None) -> int:
         qr = self.query_response(f"SELECT COUNT(*) FROM {entity}{where_clause(where)}")
@@ -144,21 +154,17 @@ class QBOClient:
         order_by: str = "Id",
         include_inactive: bool = False,
         ahead: int = PAGES_AHEAD,
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Every page of ``SELECT * FROM entity`` (see :func:`qbo_sync.qbo.paging.iter_pages`).
+    ) -> Iterator[Page]:
+        """Every page of ``SELECT * FROM entity`` (see :func:`qbo_sync.qbo.paging.iter_pages`): the
+        first one even when empty, each with its server time. No ``COUNT(*)``: a short page ends
+        the read. ``ahead`` pages are requested while the caller handles a full one (within the
+        realm's budget); ``ahead=0`` reads one at a time."""
 
-        Once the COUNT is known, up to ``ahead`` further pages are fetched concurrently (within the
-        realm's budget) while the caller handles the current one; ``ahead=0`` reads one at a time.
-        """
-
-        def fetch(start: int) -> list[dict[str, Any]]:
+        def fetch(start: int) -> Page:
             stmt = page_statement(entity, where, start, page_size, order_by, include_inactive)
-            return self.query(stmt)
+            return self.query_page(stmt)
 
-        def total() -> int:
-            return self.count(entity, with_active(entity, where, include_inactive))
-
-        return _iter_pages(fetch, total, page_size, ahead)
+        return paged(fetch, page_size, ahead)
 
     def query_changed_since(
         self,
@@ -168,7 +174,7 @@ class QBOClient:
         include_inactive: bool = True,
         *,
         page_size: int = 1000,
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Page]:
         """Pages of objects whose ``LastUpdatedTime`` is in ``[since, until]``."""
         where = f"Metadata.LastUpdatedTime >= '{format_datetime(since)}'"
         if until is not None:
