@@ -18,6 +18,7 @@ import resource
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,14 +51,24 @@ def peak_rss_mib() -> float:
 
 
 def quiet_run(mappings, client, engine, realm: str, sandbox_url: str) -> None:
-    """The same sync again right away (nothing changed in QuickBooks): requests per entity."""
+    """The next ``qbo_full_sync`` right away (nothing changed in QuickBooks): the change check, then
+    every entity with its verdict; requests by step and by kind."""
     from qbo_sync.sync import EntitySync
+    from qbo_sync.sync.changes import check_changes
 
     before_all = counters(sandbox_url)
-    cells = []
+    verdicts = check_changes(mappings, client, engine, realm_id=realm, entities=ORDER, now=datetime.now(UTC))
+    cells = [f"check={counters(sandbox_url)['total'] - before_all['total']}"]
     for entity in ORDER:
         before = counters(sandbox_url)["total"]
-        EntitySync(mappings[entity], client, engine, realm_id=realm, run_key=f"bench/quiet/{entity}").run()
+        EntitySync(
+            mappings[entity],
+            client,
+            engine,
+            realm_id=realm,
+            run_key=f"bench/quiet/{entity}",
+            checked=verdicts.get(entity),
+        ).run()
         cells.append(f"{entity}={counters(sandbox_url)['total'] - before}")
     after = counters(sandbox_url)
     kinds = {k: after.get(k, 0) - before_all.get(k, 0) for k in ("query", "cdc", "batch")}

@@ -61,6 +61,13 @@ with DAG(
 
         return run(context)
 
+    @task
+    def check_changes(**context) -> dict:
+        """One change check for every entity (one CDC, one batch): which have nothing to read."""
+        from qbo_sync.sync.tasks import check_changes as run
+
+        return run(context)
+
     @task(task_id="sync")
     def sync_entity(entity: str, **context) -> dict:
         """Sync one entity per its mapping file; returns the run's counts."""
@@ -82,7 +89,7 @@ with DAG(
         doc_md="Invoices, bills and expenses push here.",
     )
 
-    ready >> reference
+    ready >> check_changes() >> reference
     for master in masters:
         reference >> master
     masters >> transactions

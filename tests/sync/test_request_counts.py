@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,31 +19,92 @@ from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
-from qbo_sync.sync import EntitySync
+from qbo_sync.sync import EntitySync, SyncCounts
+from qbo_sync.sync.changes import check_changes
 from tests.sync.conftest import StaticTokens
-from tests.sync.sync_helpers import execute, rows, scalar
+from tests.sync.sync_helpers import ORDER, execute, rows, scalar
 
 
 def _data_requests(counters: dict[str, int]) -> int:
     return counters["total"] - counters.get("token", 0) - counters.get("revoke", 0)
 
 
-def test_push_of_3000_new_customers_costs_the_batch_floor(sb: Any, engine: sa.Engine, run_sync) -> None:
-    run_sync("customers")
+def _dag_run(
+    sb: Any, client: QBOClient, engine: sa.Engine, mappings: dict[str, Mapping], key: str
+) -> dict[str, SyncCounts]:
+    """What one ``qbo_full_sync`` run does: the change check, then every entity in order."""
+    now = datetime.now(UTC)
+    quiet = check_changes(mappings, client, engine, realm_id=sb.realm_id, entities=list(ORDER), now=now)
+    return {
+        entity: EntitySync(
+            mappings[entity],
+            client,
+            engine,
+            realm_id=sb.realm_id,
+            run_key=f"{key}/{entity}",
+            checked=quiet.get(entity),
+        ).run()
+        for entity in ORDER
+    }
+
+
+def test_push_of_3000_new_customers_costs_the_batch_floor_and_the_next_quiet_run_two_requests(
+    sb: Any, client: QBOClient, engine: sa.Engine, mappings: dict[str, Mapping], run_sync
+) -> None:
+    run_sync()
     names = [{"n": f"Request Count Customer {i:05d}"} for i in range(3000)]
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO customers (display_name) VALUES (:n)"), names)
     sb.reset_counters()
 
-    counts = run_sync("customers")["customers"]
+    counts = _dag_run(sb, client, engine, mappings, "test/push")["customers"]
 
     c = sb.counters()
     assert (counts.created, counts.failed) == (3000, 0)
-    assert c["batch"] == 100  # ceil(3000 / 30): the batch floor
-    assert c["query"] == 3  # the lookup before the creates: one IN list per 1000 names
-    assert c["cdc"] == 1  # the pull before the push
-    assert _data_requests(c) <= math.floor(1.05 * 100)
+    # the check's one batch (tax lists + the lookup of the 3,000 names in three IN lists) and one
+    # CDC; then the batch floor, ceil(3000 / 30) = 100; no other query
+    assert (c["batch"], c["cdc"], c.get("query", 0)) == (101, 1, 0)
+    assert _data_requests(c) == 102 <= math.floor(1.05 * 100)
     assert scalar(engine, "SELECT count(*) FROM customers WHERE qb_id IS NULL") == 0
+
+    # the next run right after: the product's own 3,000 writes are counted, not re-read
+    sb.reset_counters()
+    quiet = _dag_run(sb, client, engine, mappings, "test/after-push")
+
+    c = sb.counters()
+    assert (c["batch"], c["cdc"], c.get("query", 0), _data_requests(c)) == (1, 1, 0, 2)
+    assert all(run.pulled == 0 and run.created == 0 for run in quiet.values())
+    sb.reset_counters()
+    _dag_run(sb, client, engine, mappings, "test/quiet-again")
+    assert _data_requests(sb.counters()) == 2
+
+
+def test_a_quiet_full_sync_costs_two_requests_and_a_change_is_still_read(
+    sb: Any, client: QBOClient, engine: sa.Engine, mappings: dict[str, Mapping], run_sync
+) -> None:
+    run_sync()
+    sb.reset_counters()
+
+    first = _dag_run(sb, client, engine, mappings, "test/quiet")
+
+    c = sb.counters()
+    # one batch (the tax code and tax rate lists) and one CDC for accounts, customers, items, vendors
+    assert (c["batch"], c["cdc"], c.get("query", 0), _data_requests(c)) == (1, 1, 0, 2)
+    assert all(run.pulled == 0 and run.failed == 0 for run in first.values())
+
+    qb_id = scalar(engine, "SELECT qb_id FROM customers WHERE qb_id IS NOT NULL ORDER BY id LIMIT 1")
+    current = sb.company.read("Customer", qb_id)
+    sb.company.update(
+        "Customer", {"Id": qb_id, "SyncToken": current["SyncToken"], "sparse": True, "Notes": "Call first"}
+    )
+    sb.reset_counters()
+
+    second = _dag_run(sb, client, engine, mappings, "test/changed")
+
+    assert second["customers"].updated == 1
+    assert scalar(engine, "SELECT notes FROM customers WHERE qb_id = :q", q=qb_id) == "Call first"
+    assert sb.counters()["cdc"] == 2  # the check's, and the customers' own read
+    assert _data_requests(sb.counters()) == 3
 
 
 def test_a_name_already_in_quickbooks_is_linked_by_the_batched_lookup(

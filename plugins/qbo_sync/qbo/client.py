@@ -92,6 +92,14 @@ class BatchOutcome:
         return self.error is None
 
 
+class BatchOutcomes(dict):  # dict[str, BatchOutcome]: the outcomes by bId
+    """The outcomes of one ``/batch`` call by bId, and the server time QuickBooks answered at."""
+
+    def __init__(self, outcomes: dict[str, BatchOutcome], server_time: datetime | None = None) -> None:
+        super().__init__(outcomes)
+        self.server_time = server_time
+
+
 @dataclass
 class CDCResult:
     """Changed objects and deleted Ids per entity; ``saturated`` means shorten the window."""
@@ -225,7 +233,7 @@ class QBOClient:
         resp = self.transport.request("POST", entity.lower(), params=params, json=body, kind="write")
         return _entity_of(resp, entity)
 
-    def batch(self, items: list[BatchItem], request_id: str | None = None) -> dict[str, BatchOutcome]:
+    def batch(self, items: list[BatchItem], request_id: str | None = None) -> BatchOutcomes:
         """One ``/batch`` call of ≤ 30 items; outcomes keyed by bId (never by position)."""
         _check_batch(items, request_id)
         params = {"requestid": request_id} if request_id else None
@@ -267,7 +275,7 @@ def _check_batch(items: list[BatchItem], request_id: str | None) -> None:
             raise FatalError(f"requestid + bId must be at most {MAX_REQUEST_ID} characters")
 
 
-def _batch_outcomes(items: list[BatchItem], resp: ParsedResponse) -> dict[str, BatchOutcome]:
+def _batch_outcomes(items: list[BatchItem], resp: ParsedResponse) -> BatchOutcomes:
     answers: dict[str, dict[str, Any]] = {}
     for answer in resp.body.get("BatchItemResponse") or []:
         if isinstance(answer, dict) and answer.get("bId") is not None:
@@ -282,7 +290,7 @@ def _batch_outcomes(items: list[BatchItem], resp: ParsedResponse) -> dict[str, B
             outcomes[item.bid] = BatchOutcome(item.bid, item.entity, error=error)
             continue
         outcomes[item.bid] = _batch_outcome(item, answer, resp.intuit_tid)
-    return outcomes
+    return BatchOutcomes(outcomes, parse_qbo_time(resp.body.get("time")))
 
 
 def _batch_outcome(item: BatchItem, answer: dict[str, Any], tid: str | None) -> BatchOutcome:
@@ -299,9 +307,7 @@ def _batch_outcome(item: BatchItem, answer: dict[str, Any], tid: str | None) -> 
 
 def _cdc_result(body: dict[str, Any]) -> CDCResult:
     result = CDCResult()
-    raw_time = body.get("time")
-    if isinstance(raw_time, str):
-        result.time = datetime.fromisoformat(raw_time)
+    result.time = parse_qbo_time(body.get("time"))
     for block in body.get("CDCResponse") or []:
         for qr in (block or {}).get("QueryResponse") or []:
             for entity, rows in (qr or {}).items():

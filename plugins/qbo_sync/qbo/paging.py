@@ -28,6 +28,8 @@ from qbo_sync.qbo.errors import FatalError
 
 MAX_PAGE_SIZE = 1000
 CDC_MAX_OBJECTS = 1000
+# Entities CDC does not support (qbo-api.md §3; Intuit's change-data-capture page): read by query.
+NOT_IN_CDC = frozenset({"JournalCode", "TaxAgency", "TimeActivity", "TaxCode", "TaxRate"})
 # Name-list entities return only active rows unless the query says `Active IN (true, false)`.
 NAME_LISTS = frozenset(
     {

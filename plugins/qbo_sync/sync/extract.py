@@ -85,8 +85,7 @@ class Extract:
 
     def _raw_pages(self) -> Iterator[list[dict[str, Any]]]:
         entity = self.mapping.qbo_entity
-        if self.quiet_since is not None and self.mode != "full":
-            self.mode = "checked"
+        if self.quiet_since is not None:  # the change check's time is the time of this read
             self.read_time = self.quiet_since
             return
         if self.mode == "cdc":

@@ -83,8 +83,13 @@ def _search(client: QBOClient, entity: str, qbo_field: str, names: list[str], fo
         raise error
 
 
+def where_in(qbo_field: str, names: Iterable[str]) -> str:
+    """``field IN ('a', 'b', ...)`` with the names quoted for QuickBooks' query language."""
+    return f"{qbo_field} IN ({', '.join(quote(n) for n in names)})"
+
+
 def _query(client: QBOClient, entity: str, qbo_field: str, names: list[str]) -> list[dict[str, Any]]:
-    where = f"{qbo_field} IN ({', '.join(quote(n) for n in names)})"
+    where = where_in(qbo_field, names)
     return [obj for page in client.iter_pages(entity, where, include_inactive=True) for obj in page]
 
 

@@ -150,6 +150,7 @@ class Pusher:
         if not parts:
             return set()
         part = parts[0]
+        ready = [o for o in ready if not ctx.known_absent(o.row)]  # looked up by the change check
         names = {str(o.row[part.cmms]).strip() for o in ready if o.row.get(part.cmms)}
         found = find_by_names(ctx.client, ctx.mapping.qbo_entity, part.qbo, names)
         if found.objects:
