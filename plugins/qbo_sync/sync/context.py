@@ -56,13 +56,10 @@ class SyncContext:
     def who(self, row: dict[str, Any]) -> str:
         return self.mapping.describe(row)
 
-    def agreed_fields(self) -> list[str]:
-        """Columns whose CMMS edits are sent to QuickBooks as updates (pushable, not create-only)."""
-        return [col for col, _ in self._agreed]
-
     @cached_property
     def _agreed(self) -> tuple[tuple[str, Condition | None], ...]:
-        """``(column, push_when)`` of :meth:`agreed_fields`, worked out once per run."""
+        """``(column, push_when)`` of the columns whose CMMS edits are sent to QuickBooks as updates
+        (pushable, not create-only), worked out once per run."""
         m = self.mapping
         return tuple(
             (item.column, item.push_when) for item in m.mapped if m.pushes(item) and not item.create_only

@@ -129,7 +129,3 @@ class PullLoader:
                 if not ctx.dry_run:
                     write_plan(ctx, conn, plan)
             ctx.recorder.flush(conn, ctx.table, ctx.now)
-
-    def forget_linked(self, cmms_ids: set[int]) -> None:
-        """Drop rows linked elsewhere (by the push's lookup) from the natural-key index."""
-        self.planner.links.forget(cmms_ids)
