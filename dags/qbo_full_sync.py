@@ -13,6 +13,9 @@ Keeps the CMMS database and QuickBooks Online (QBO) in step, in the product's or
 3. **Transactions (CMMS → QBO)**: sales invoices, bills and expenses go here, after the masters
    they refer to (next stage of the product).
 
+Before them, `check_changes` asks QuickBooks once for the whole run (one batch, one CDC) which
+entities changed; an entity with nothing new reads nothing, so a quiet run costs two requests.
+
 **Params**: `entities` (which to sync), `full_refresh` (re-read everything instead of changes),
 `dry_run` (report what would be created or updated, write nothing).
 
