@@ -184,3 +184,15 @@ def test_a_quiet_company_returns_to_cdc_and_reads_nothing_again(sb: Any, engine:
     assert all(run.pulled == 0 for run in again.values())
     marks = rows(engine, "SELECT mode FROM sync_watermarks WHERE entity IN ('customers', 'items', 'vendors')")
     assert {m["mode"] for m in marks} == {"cdc"}
+
+
+def test_a_verdict_travels_through_xcom_as_text() -> None:
+    from qbo_sync.sync.changes import Verdict
+
+    moment = datetime(2026, 6, 1, 9, 0, 5, 120000, tzinfo=UTC)
+    verdict = Verdict(quiet_since=moment, absent_upto_id=3012, absent_as_of=moment)
+    text = verdict.as_xcom()
+    assert all(isinstance(v, (str, int)) for v in text.values())
+    assert Verdict.from_xcom(text) == verdict
+    assert Verdict.from_xcom(None) is None
+    assert Verdict.from_xcom({"quiet_since": None}) == Verdict()
