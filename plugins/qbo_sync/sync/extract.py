@@ -1,12 +1,12 @@
 """Reading QuickBooks: which objects changed since the watermark (design decision 5).
 
-- Reference data (pull-only mappings: accounts, tax codes, tax rates): every object, every run,
-  inactive ones too (TaxCode/TaxRate are not in CDC anyway).
+- Reference data (pull-only mappings: accounts, tax codes, tax rates): every object, inactive ones
+  too, whenever they are read at all (TaxCode/TaxRate are not in CDC anyway).
 - Masters: every object the first time (no watermark) or on ``full_refresh``; then CDC while the
   watermark is younger than 30 days and the answer is not saturated (≥ 1000 objects), else
   ``LastUpdatedTime`` queries from the watermark on.
-- A change check made upstream for several entities at once (:mod:`qbo_sync.sync.changes`) may
-  already have said that nothing changed: then nothing is read at all.
+- A change check made upstream for all entities at once (:mod:`qbo_sync.sync.changes`) may
+  already have said that nothing changed: then nothing is read at all (masters and reference data).
 
 Objects are deduplicated on (Id, SyncToken) within the run (overlap windows repeat some).
 
