@@ -42,9 +42,12 @@ class Found:
 
 
 def chunks(
-    names: Iterable[str], size: int = LOOKUP_CHUNK, max_chars: int = LOOKUP_MAX_CHARS
+    names: Iterable[str], size: int | None = None, max_chars: int | None = None
 ) -> Iterator[list[str]]:
-    """``names`` in lists of at most ``size`` names and ``max_chars`` quoted characters."""
+    """``names`` in lists of at most ``size`` names and ``max_chars`` quoted characters (default:
+    :data:`LOOKUP_CHUNK` and :data:`LOOKUP_MAX_CHARS`, read when called)."""
+    size = size or LOOKUP_CHUNK
+    max_chars = max_chars or LOOKUP_MAX_CHARS
     chunk: list[str] = []
     chars = 0
     for name in names:
