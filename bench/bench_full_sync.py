@@ -4,7 +4,8 @@ The sandbox server runs in its own process enforcing QBO's limits (500 requests/
 40 batch/min); the CMMS is a fresh PostgreSQL database. Runs the product's engine in the
 product's order (accounts, tax codes, tax rates, customers, items, vendors) and prints, per entity
 and in total: rows loaded, requests made against the floor (one per 1000 rows), wall time,
-rows/s into PostgreSQL, and the process's peak RSS.
+rows/s into PostgreSQL, and the process's peak RSS; then the requests of a quiet run right after
+(the same sync again with nothing changed in QuickBooks).
 
     .venv/bin/python bench/bench_full_sync.py [--customers 20000 --items 5000 --vendors 2000] [--latency-ms 0]
 """
@@ -17,6 +18,7 @@ import resource
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,6 +48,32 @@ def drop_database(url: str) -> None:
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def quiet_run(mappings, client, engine, realm: str, sandbox_url: str) -> None:
+    """The next ``qbo_full_sync`` right away (nothing changed in QuickBooks): the change check, then
+    every entity with its verdict; requests by step and by kind."""
+    from qbo_sync.sync import EntitySync
+    from qbo_sync.sync.changes import check_changes
+
+    before_all = counters(sandbox_url)
+    verdicts = check_changes(mappings, client, engine, realm_id=realm, entities=ORDER, now=datetime.now(UTC))
+    cells = [f"check={counters(sandbox_url)['total'] - before_all['total']}"]
+    for entity in ORDER:
+        before = counters(sandbox_url)["total"]
+        EntitySync(
+            mappings[entity],
+            client,
+            engine,
+            realm_id=realm,
+            run_key=f"bench/quiet/{entity}",
+            checked=verdicts.get(entity),
+        ).run()
+        cells.append(f"{entity}={counters(sandbox_url)['total'] - before}")
+    after = counters(sandbox_url)
+    kinds = {k: after.get(k, 0) - before_all.get(k, 0) for k in ("query", "cdc", "batch")}
+    total = after["total"] - before_all["total"]
+    print(f"quiet run right after: {total} requests in total ({', '.join(cells)}; by kind {kinds})")
 
 
 def main() -> None:
@@ -103,6 +131,7 @@ def main() -> None:
                 f"{'total':10} {total_rows:>9} {total_requests:>9} {total_floor:>9} {seconds:>9.2f} "
                 f"{total_rows / seconds:>9.0f} {peak_rss_mib():>9.0f}"
             )
+            quiet_run(mappings, client, engine, realm, sandbox_url)
             with engine.connect() as conn:
                 linked = conn.execute(
                     sa.text("SELECT count(*) FROM customers WHERE qb_id IS NOT NULL")

@@ -13,6 +13,9 @@ Keeps the CMMS database and QuickBooks Online (QBO) in step, in the product's or
 3. **Transactions (CMMS → QBO)**: sales invoices, bills and expenses go here, after the masters
    they refer to (next stage of the product).
 
+Before them, `check_changes` asks QuickBooks once for the whole run (one batch, one CDC) which
+entities changed; an entity with nothing new reads nothing, so a quiet run costs two requests.
+
 **Params**: `entities` (which to sync), `full_refresh` (re-read everything instead of changes),
 `dry_run` (report what would be created or updated, write nothing).
 
@@ -61,6 +64,13 @@ with DAG(
 
         return run(context)
 
+    @task
+    def check_changes(**context) -> dict:
+        """One change check for every entity (one CDC, one batch): which have nothing to read."""
+        from qbo_sync.sync.tasks import check_changes as run
+
+        return run(context)
+
     @task(task_id="sync")
     def sync_entity(entity: str, **context) -> dict:
         """Sync one entity per its mapping file; returns the run's counts."""
@@ -82,7 +92,7 @@ with DAG(
         doc_md="Invoices, bills and expenses push here.",
     )
 
-    ready >> reference
+    ready >> check_changes() >> reference
     for master in masters:
         reference >> master
     masters >> transactions

@@ -135,7 +135,9 @@ def test_full_sync_both_ways_then_quiet(sandbox: Any, cmms: sa.Engine) -> None:
     states = run_dag()
     assert states["sync_customers"] == "success"
     counters = sandbox.counters()
-    assert counters.get("write", 0) == 0 and counters.get("batch", 0) == 0
+    assert counters.get("write", 0) == 0
+    # the change check's one batch (tax lists: reads only) and one CDC; nothing else (issue 11)
+    assert (counters.get("batch", 0), counters.get("cdc", 0), counters.get("query", 0)) == (1, 1, 0)
 
 
 def test_switch_off_skips_everything_before_any_quickbooks_call(sandbox: Any, cmms: sa.Engine) -> None:

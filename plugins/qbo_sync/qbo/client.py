@@ -15,18 +15,20 @@ from typing import Any
 from qbo_sync.qbo.errors import AmbiguousOutcome, FatalError, QBOError, fault_from_item
 from qbo_sync.qbo.paging import (
     CDC_MAX_OBJECTS,
+    Page,
     format_datetime,
     page_statement,
+    parse_qbo_time,
     query_rows,
     where_clause,
-    with_active,
 )
-from qbo_sync.qbo.paging import iter_pages as _iter_pages
+from qbo_sync.qbo.paging import iter_pages as paged
 from qbo_sync.qbo.transport import ParsedResponse, Transport
 
 MAX_BATCH_ITEMS = 30
-# Pages fetched ahead of the one being handled (bounded memory: at most this many pages unread).
-PAGES_AHEAD = 2
+# Pages requested ahead of the one being handled, once it came back full (see qbo.paging: one
+# page ahead never costs a request a one-at-a-time reader would not make).
+PAGES_AHEAD = 1
 MAX_REQUEST_ID = 50
 MAX_BATCH_REQUEST_ID = 36
 MAX_BID = 10
@@ -90,6 +92,14 @@ class BatchOutcome:
         return self.error is None
 
 
+class BatchOutcomes(dict):  # dict[str, BatchOutcome]: the outcomes by bId
+    """The outcomes of one ``/batch`` call by bId, and the server time QuickBooks answered at."""
+
+    def __init__(self, outcomes: dict[str, BatchOutcome], server_time: datetime | None = None) -> None:
+        super().__init__(outcomes)
+        self.server_time = server_time
+
+
 @dataclass
 class CDCResult:
     """Changed objects and deleted Ids per entity; ``saturated`` means shorten the window."""
@@ -121,15 +131,23 @@ class QBOClient:
 
     def query_response(self, statement: str) -> dict[str, Any]:
         """The raw ``QueryResponse`` of one statement (POST, ``application/text``)."""
+        return self._query(statement)[0]
+
+    def query_page(self, statement: str) -> Page:
+        """The rows of one page (a missing entity key is an empty page) and its server time."""
+        qr, server_time = self._query(statement)
+        return Page(query_rows(qr), server_time)
+
+    def query(self, statement: str) -> list[dict[str, Any]]:
+        """The rows of one page (a missing entity key is an empty page)."""
+        return self.query_page(statement)
+
+    def _query(self, statement: str) -> tuple[dict[str, Any], datetime | None]:
         resp = self.transport.request(
             "POST", "query", data=statement, content_type="application/text", kind="query"
         )
         qr = resp.body.get("QueryResponse")
-        return qr if isinstance(qr, dict) else {}
-
-    def query(self, statement: str) -> list[dict[str, Any]]:
-        """The rows of one page (a missing entity key is an empty page)."""
-        return query_rows(self.query_response(statement))
+        return (qr if isinstance(qr, dict) else {}), parse_qbo_time(resp.body.get("time"))
 
     def count(self, entity: str, where: str | None = None) -> int:
         qr = self.query_response(f"SELECT COUNT(*) FROM {entity}{where_clause(where)}")
@@ -144,21 +162,17 @@ class QBOClient:
         order_by: str = "Id",
         include_inactive: bool = False,
         ahead: int = PAGES_AHEAD,
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Every page of ``SELECT * FROM entity`` (see :func:`qbo_sync.qbo.paging.iter_pages`).
+    ) -> Iterator[Page]:
+        """Every page of ``SELECT * FROM entity`` (see :func:`qbo_sync.qbo.paging.iter_pages`): the
+        first one even when empty, each with its server time. No ``COUNT(*)``: a short page ends
+        the read. ``ahead`` pages are requested while the caller handles a full one (within the
+        realm's budget); ``ahead=0`` reads one at a time."""
 
-        Once the COUNT is known, up to ``ahead`` further pages are fetched concurrently (within the
-        realm's budget) while the caller handles the current one; ``ahead=0`` reads one at a time.
-        """
-
-        def fetch(start: int) -> list[dict[str, Any]]:
+        def fetch(start: int) -> Page:
             stmt = page_statement(entity, where, start, page_size, order_by, include_inactive)
-            return self.query(stmt)
+            return self.query_page(stmt)
 
-        def total() -> int:
-            return self.count(entity, with_active(entity, where, include_inactive))
-
-        return _iter_pages(fetch, total, page_size, ahead)
+        return paged(fetch, page_size, ahead)
 
     def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """One Report Service answer (``GET reports/{name}``): the report object itself, no envelope."""
@@ -173,7 +187,7 @@ class QBOClient:
         include_inactive: bool = True,
         *,
         page_size: int = 1000,
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Page]:
         """Pages of objects whose ``LastUpdatedTime`` is in ``[since, until]``."""
         where = f"Metadata.LastUpdatedTime >= '{format_datetime(since)}'"
         if until is not None:
@@ -224,7 +238,7 @@ class QBOClient:
         resp = self.transport.request("POST", entity.lower(), params=params, json=body, kind="write")
         return _entity_of(resp, entity)
 
-    def batch(self, items: list[BatchItem], request_id: str | None = None) -> dict[str, BatchOutcome]:
+    def batch(self, items: list[BatchItem], request_id: str | None = None) -> BatchOutcomes:
         """One ``/batch`` call of ≤ 30 items; outcomes keyed by bId (never by position)."""
         _check_batch(items, request_id)
         params = {"requestid": request_id} if request_id else None
@@ -266,7 +280,7 @@ def _check_batch(items: list[BatchItem], request_id: str | None) -> None:
             raise FatalError(f"requestid + bId must be at most {MAX_REQUEST_ID} characters")
 
 
-def _batch_outcomes(items: list[BatchItem], resp: ParsedResponse) -> dict[str, BatchOutcome]:
+def _batch_outcomes(items: list[BatchItem], resp: ParsedResponse) -> BatchOutcomes:
     answers: dict[str, dict[str, Any]] = {}
     for answer in resp.body.get("BatchItemResponse") or []:
         if isinstance(answer, dict) and answer.get("bId") is not None:
@@ -281,7 +295,7 @@ def _batch_outcomes(items: list[BatchItem], resp: ParsedResponse) -> dict[str, B
             outcomes[item.bid] = BatchOutcome(item.bid, item.entity, error=error)
             continue
         outcomes[item.bid] = _batch_outcome(item, answer, resp.intuit_tid)
-    return outcomes
+    return BatchOutcomes(outcomes, parse_qbo_time(resp.body.get("time")))
 
 
 def _batch_outcome(item: BatchItem, answer: dict[str, Any], tid: str | None) -> BatchOutcome:
@@ -298,9 +312,7 @@ def _batch_outcome(item: BatchItem, answer: dict[str, Any], tid: str | None) -> 
 
 def _cdc_result(body: dict[str, Any]) -> CDCResult:
     result = CDCResult()
-    raw_time = body.get("time")
-    if isinstance(raw_time, str):
-        result.time = datetime.fromisoformat(raw_time)
+    result.time = parse_qbo_time(body.get("time"))
     for block in body.get("CDCResponse") or []:
         for qr in (block or {}).get("QueryResponse") or []:
             for entity, rows in (qr or {}).items():

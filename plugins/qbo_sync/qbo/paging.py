@@ -1,22 +1,25 @@
-"""Query statements and the paging loop (pure functions, no HTTP).
+"""Query statements, the page type and the paging loop (pure functions, no HTTP).
 
 QBO pages with ``STARTPOSITION`` (1-based) and ``MAXRESULTS`` (≤ 1000). The loop stops on a short
-or empty page and guards against loops (a server that keeps answering the same rows): a page whose
-Ids were all seen already, or more pages than ``count / page_size + 2``, raises
-:class:`~qbo_sync.qbo.errors.FatalError`. The count is asked for only once a second page is needed.
+or empty page: a short page already says the end, so no ``COUNT(*)`` is ever asked for (one request
+per paged read saved; qbo-api.md §2). When the rows are an exact multiple of the page size, the end
+shows as one trailing empty page, the same one request a COUNT would have cost.
 
-It also stops once it has read ``count`` rows, instead of asking for a trailing empty page (one
-request saved per loop). Trade-off: rows added while paging are still read when the pages show
-it (a page holds more rows than the count left room for; paging then goes on to a short or empty
-page), but when the count is a multiple of the page size and rows are added after the COUNT, the
-loop ends on the full last page and those newest rows wait for the next incremental pull (whose
-window starts before this pull began, so nothing is lost for good). Deletions while paging end the
-loop on a short page, as before.
+Pages are read ahead without knowing the total: once a page comes back *full*, the next one is
+requested at once, while the caller handles the current page, so reading overlaps loading and no
+request is made that a one-page-at-a-time reader would not have made too (``ahead=1``). A larger
+``ahead`` keeps more pages in flight at the price of up to ``ahead - 1`` requests past the end.
+
+A loop guard raises :class:`~qbo_sync.qbo.errors.FatalError` on a page whose Ids were all read
+already (a server that keeps answering the same rows).
+
+Every page is a :class:`Page`: its rows and the server time QuickBooks answered it at (the
+envelope's ``time``), so a caller knows when its read happened without asking the transport.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -25,6 +28,8 @@ from qbo_sync.qbo.errors import FatalError
 
 MAX_PAGE_SIZE = 1000
 CDC_MAX_OBJECTS = 1000
+# Entities CDC does not support (qbo-api.md §3; Intuit's change-data-capture page): read by query.
+NOT_IN_CDC = frozenset({"JournalCode", "TaxAgency", "TimeActivity", "TaxCode", "TaxRate"})
 # Name-list entities return only active rows unless the query says `Active IN (true, false)`.
 NAME_LISTS = frozenset(
     {
@@ -110,54 +115,49 @@ def query_rows(query_response: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
+class Page(list):  # list[dict[str, Any]] at runtime; typed through the constructor
+    """The rows of one query answer and the server time QuickBooks read them at (``None`` when
+    the answer had no readable ``time``)."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]] = (), server_time: datetime | None = None) -> None:
+        super().__init__(rows)
+        self.server_time = server_time
+
+
 def iter_pages(
-    fetch: Callable[[int], list[dict[str, Any]]],
-    total: Callable[[], int],
+    fetch: Callable[[int], Page],
     page_size: int,
     ahead: int = 0,
-) -> Iterator[list[dict[str, Any]]]:
-    """Yield non-empty pages from ``fetch(start_position)``; see the module docstring.
+) -> Iterator[Page]:
+    """Yield the pages of ``fetch(start_position)`` up to a short or empty page (module docstring).
 
-    ``ahead`` > 0 fetches up to that many of the counted pages concurrently while the caller works
-    on the current one (threads; pages are still yielded in order, at most ``ahead`` held unread).
-    """
-    guard = _LoopGuard(page_size)
-    rows = fetch(1)
-    if not rows:
-        return
-    guard.check(rows, 1)
-    yield rows
-    if len(rows) < page_size:
-        return
-    count = total()
-    guard.max_pages = count // page_size + 2
-    read, start, grew = len(rows), 1 + page_size, False
-    with _Pages(fetch, ahead, page_size, last_start=count) as pages:
-        while read < count or grew:
-            if guard.pages >= guard.max_pages:
-                raise FatalError(
-                    f"paging loop: more than {guard.max_pages} pages of {page_size} for this query"
-                )
+    The first page is always yielded, even when empty (its server time tells when the read was
+    made); later empty pages are not. ``ahead`` > 0 requests up to that many further pages as soon
+    as a page comes back full, while the caller works on it (threads; pages are still yielded in
+    order)."""
+    guard = LoopGuard()
+    with PagesAhead(fetch, ahead, page_size) as pages:
+        start = 1
+        while True:
             rows = pages.get(start)
-            if not rows:
+            if start > 1 and not rows:
                 return
             guard.check(rows, start)
-            read += len(rows)
-            grew = grew or read > count
+            full = len(rows) >= page_size
+            if full:
+                pages.request_after(start)
             yield rows
-            if len(rows) < page_size:
+            if not full:
                 return
             start += page_size
 
 
-class _LoopGuard:
+class LoopGuard:
     """Raises FatalError on a page whose rows were all read already."""
 
-    def __init__(self, page_size: int) -> None:
-        self.page_size = page_size
+    def __init__(self) -> None:
         self.seen: set[str] = set()
         self.pages = 0
-        self.max_pages = 2**62
 
     def check(self, rows: list[dict[str, Any]], start: int) -> None:
         self.pages += 1
@@ -167,25 +167,28 @@ class _LoopGuard:
         self.seen |= ids
 
 
-class _Pages:
-    """Pages by start position, fetched up to ``ahead`` pages in advance (never past ``last_start``)."""
+class PagesAhead:
+    """Pages by start position; :meth:`request_after` starts fetching the next ``ahead`` pages."""
 
-    def __init__(self, fetch: Callable[[int], list[dict[str, Any]]], ahead: int, size: int, last_start: int):
-        self.fetch, self.ahead, self.size, self.last_start = fetch, ahead, size, last_start
-        self.pool = ThreadPoolExecutor(ahead + 1, thread_name_prefix="qbo-page") if ahead > 0 else None
-        self.pending: dict[int, Future[list[dict[str, Any]]]] = {}
+    def __init__(self, fetch: Callable[[int], Page], ahead: int, size: int) -> None:
+        self.fetch, self.ahead, self.size = fetch, ahead, size
+        self.pool = ThreadPoolExecutor(ahead, thread_name_prefix="qbo-page") if ahead > 0 else None
+        self.pending: dict[int, Future[Page]] = {}
 
-    def __enter__(self) -> _Pages:
+    def __enter__(self) -> PagesAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def get(self, start: int) -> list[dict[str, Any]]:
+    def request_after(self, start: int) -> None:
         if self.pool is None:
-            return self.fetch(start)
-        for nxt in range(start, start + self.size * (self.ahead + 1), self.size):
-            if nxt not in self.pending and (nxt == start or nxt <= self.last_start):
+            return
+        for nxt in range(start + self.size, start + self.size * (self.ahead + 1), self.size):
+            if nxt not in self.pending:
                 self.pending[nxt] = self.pool.submit(self.fetch, nxt)
-        return self.pending.pop(start).result()
+
+    def get(self, start: int) -> Page:
+        future = self.pending.pop(start, None)
+        return future.result() if future is not None else self.fetch(start)

@@ -32,11 +32,9 @@ from __future__ import annotations
 import json
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -56,7 +54,6 @@ from qbo_sync.qbo.errors import (
     intuit_tid_of,
     parse_body,
 )
-from qbo_sync.qbo.paging import parse_qbo_time
 
 log = logging.getLogger(__name__)
 
@@ -137,22 +134,12 @@ class Transport:
         self._sleep = sleep
         self.budget = budget or budget_for(self.realm_id)
         self._rng = rng
-        self._local = threading.local()  # per thread: the server time of its last success
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, realm_id={self.realm_id!r})"
 
     def url_for(self, path: str) -> str:
         return f"{self.base_url}/v3/company/{self.realm_id}/{path.lstrip('/')}"
-
-    def take_server_time(self) -> datetime | None:
-        """The server's ``time`` of the last successful response on this thread (then forgotten).
-
-        Per thread, so requests of other threads (pages fetched ahead, other runs sharing the
-        transport) never show up here; ``None`` when the response had no readable ``time``."""
-        moment = getattr(self._local, "server_time", None)
-        self._local.server_time = None
-        return moment
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff before retry number ``attempt`` (1-based)."""
@@ -186,7 +173,6 @@ class Transport:
                 rejected = None
                 outcome = self._attempt(method, path, query, json, data, content_type, kind, token)
             if isinstance(outcome, ParsedResponse):
-                self._local.server_time = _server_time(outcome.body)
                 return outcome
             error = outcome
             if isinstance(error, AuthError) and not refreshed:
@@ -299,10 +285,6 @@ def _network_error(exc: requests.RequestException) -> RetriableError:
     error = RetriableError(f"network error: request {what} ({exc.__class__.__name__})")
     error._not_sent = not_sent  # type: ignore[attr-defined]
     return error
-
-
-def _server_time(body: dict[str, Any]) -> datetime | None:
-    return parse_qbo_time(body.get("time"))
 
 
 def _decode(content: bytes) -> dict[str, Any] | str | None:

@@ -34,6 +34,16 @@ class SyncContext:
     counts: SyncCounts = field(default_factory=SyncCounts)
     # Dry run: CMMS ids a pull would have linked (so the push does not count them as creates).
     linked_in_memory: set[int] = field(default_factory=set)
+    # The run's change check found no QuickBooks object named like the unlinked rows up to this id
+    # that were not edited after this time (qbo_sync.sync.changes): the push needs no lookup for them.
+    names_absent: tuple[int, datetime] | None = None
+
+    def known_absent(self, row: dict[str, Any]) -> bool:
+        """Whether the change check already looked ``row``'s name up and QuickBooks had none."""
+        if self.names_absent is None or row.get("updated_at") is None:
+            return False
+        upto, as_of = self.names_absent
+        return int(row["id"]) <= upto and row["updated_at"] <= as_of
 
     @property
     def table(self) -> sa.Table:
@@ -46,13 +56,10 @@ class SyncContext:
     def who(self, row: dict[str, Any]) -> str:
         return self.mapping.describe(row)
 
-    def agreed_fields(self) -> list[str]:
-        """Columns whose CMMS edits are sent to QuickBooks as updates (pushable, not create-only)."""
-        return [col for col, _ in self._agreed]
-
     @cached_property
     def _agreed(self) -> tuple[tuple[str, Condition | None], ...]:
-        """``(column, push_when)`` of :meth:`agreed_fields`, worked out once per run."""
+        """``(column, push_when)`` of the columns whose CMMS edits are sent to QuickBooks as updates
+        (pushable, not create-only), worked out once per run."""
         m = self.mapping
         return tuple(
             (item.column, item.push_when) for item in m.mapped if m.pushes(item) and not item.create_only

@@ -1,24 +1,28 @@
 """Reading QuickBooks: which objects changed since the watermark (design decision 5).
 
-- Reference data (pull-only mappings: accounts, tax codes, tax rates): every object, every run,
-  inactive ones too (TaxCode/TaxRate are not in CDC anyway).
+- Reference data (pull-only mappings: accounts, tax codes, tax rates): every object, inactive ones
+  too, whenever they are read at all (TaxCode/TaxRate are not in CDC anyway).
 - Masters: every object the first time (no watermark) or on ``full_refresh``; then CDC while the
   watermark is younger than 30 days and the answer is not saturated (≥ 1000 objects), else
   ``LastUpdatedTime`` queries from the watermark on.
+- A change check made upstream for all entities at once (:mod:`qbo_sync.sync.changes`) may
+  already have said that nothing changed: then nothing is read at all (masters and reference data).
 
-Objects are deduplicated on (Id, SyncToken) within the run (overlap windows repeat some). The
-watermark to store afterwards is the CDC response time; for a full or query pull it is the latest
-``LastUpdatedTime`` seen but never later than the server time of the pull's first answer (else,
-a query that found nothing, that server time), minus :data:`OVERLAP`. A full or query pull reads
-pages by Id while QuickBooks keeps changing: an object edited on a page already read is not seen
-again by this pull, so only the time the pull started bounds what it is sure to have read. The
-caller stores the watermark only after the load committed.
+Objects are deduplicated on (Id, SyncToken) within the run (overlap windows repeat some).
+
+The watermark to store afterwards is the *time of the read* (QuickBooks' server time, carried by
+every page and CDC answer), minus :data:`OVERLAP`, never the newest record's time: a quiet company
+moves on and keeps reading by CDC. A full or query pull reads pages by Id while QuickBooks keeps
+changing, so the time of its *first* answer bounds what it is sure to have read (an object edited
+on a page already read has a later ``LastUpdatedTime`` and is read by the next run). The watermark
+never moves past a record that failed to load, and never back. The caller stores it only after
+the load committed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,43 +43,51 @@ def plan_mode(mapping: Mapping, mark: datetime | None, full_refresh: bool, now: 
     return "cdc" if now - mark < CDC_MAX_AGE else "query"
 
 
-def _last_updated(obj: dict[str, Any]) -> datetime | None:
+def last_updated(obj: dict[str, Any]) -> datetime | None:
+    """An object's ``MetaData.LastUpdatedTime`` (None when absent or unreadable)."""
     return parse_qbo_time((obj.get("MetaData") or {}).get("LastUpdatedTime"))
 
 
 class Extract:
-    """The pages of QuickBooks objects to load in one run, and the watermark they justify."""
+    """The pages of QuickBooks objects to load in one run, and the watermark they justify.
 
-    def __init__(self, mapping: Mapping, client: QBOClient, mark: datetime | None, mode: str) -> None:
+    ``quiet_since``: the server time of an upstream change check that found nothing changed for
+    this entity since ``mark`` (then :meth:`pages` makes no request)."""
+
+    def __init__(
+        self,
+        mapping: Mapping,
+        client: QBOClient,
+        mark: datetime | None,
+        mode: str,
+        *,
+        quiet_since: datetime | None = None,
+    ) -> None:
         self.mapping = mapping
         self.client = client
         self.mark = mark
         self.mode = mode
-        self.high: datetime | None = None
-        self.start_time: datetime | None = None  # server time of a full/query pull's first answer
-        self.quiet_time: datetime | None = None  # server time of a query that found no change
+        self.quiet_since = quiet_since
+        self.read_time: datetime | None = None  # server time of the read (its first answer)
         self._seen: set[tuple[str, str]] = set()
 
     def pages(self) -> Iterator[list[dict[str, Any]]]:
-        """Deduplicated, non-empty pages; ``high`` is final once this is exhausted."""
+        """Deduplicated, non-empty pages; :attr:`read_time` is set by the first answer."""
         for page in self._raw_pages():
             fresh = []
             for obj in page:
                 key = (str(obj.get("Id")), str(obj.get("SyncToken")))
-                if key in self._seen:
-                    continue
-                self._seen.add(key)
-                self._see(_last_updated(obj))
-                fresh.append(obj)
+                if key not in self._seen:
+                    self._seen.add(key)
+                    fresh.append(obj)
             if fresh:
                 yield fresh
 
-    def _see(self, moment: datetime | None) -> None:
-        if moment is not None and (self.high is None or moment > self.high):
-            self.high = moment
-
     def _raw_pages(self) -> Iterator[list[dict[str, Any]]]:
         entity = self.mapping.qbo_entity
+        if self.quiet_since is not None:  # the change check's time is the time of this read
+            self.read_time = self.quiet_since
+            return
         if self.mode == "cdc":
             assert self.mark is not None
             result = self.client.cdc([entity], self.mark)
@@ -85,59 +97,33 @@ class Extract:
                     log.info(
                         "%s: QuickBooks reports %d deleted object(s); kept in the CMMS", entity, len(deleted)
                     )
-                self._see(result.time)
+                self.read_time = result.time
                 yield result.changes.get(entity) or []
                 return
             log.info("%s: CDC answer is saturated; reading changes with LastUpdatedTime queries", entity)
             self.mode = "query"
         if self.mode == "query":
             assert self.mark is not None
-            found = False
-            pages = self.client.query_changed_since(entity, self.mark, include_inactive=True)
-            for page in self._timed(pages):
-                found = found or bool(page)
-                yield page
-            if not found:  # nothing changed: one request was made, the empty first page
-                self.quiet_time = self.start_time
+            yield from self._timed(self.client.query_changed_since(entity, self.mark, include_inactive=True))
             return
         yield from self._timed(self.client.iter_pages(entity, include_inactive=self.mapping.pull_inactive))
 
-    def _timed(self, pages: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
-        """``pages``, noting the server time of the first answer in :attr:`start_time`.
-
-        The first page is fetched on this thread (pages read ahead use helper threads), so the
-        transport's per-thread server time right after it is that page's answer time."""
-        self._server_time()  # forget any earlier answer's time
-        first = True
+    def _timed(self, pages: Iterable[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+        """``pages``, noting the server time of the first answer (carried by the page)."""
         for page in pages:
-            if first:
-                first = False
-                self.start_time = self._server_time()
+            if self.read_time is None:
+                self.read_time = getattr(page, "server_time", None)
             yield page
-        if first:  # no page at all: the one (empty) answer still told the time
-            self.start_time = self._server_time()
-
-    def _server_time(self) -> datetime | None:
-        transport = getattr(self.client, "transport", None)
-        take = getattr(transport, "take_server_time", None)
-        return take() if callable(take) else None
 
     def next_watermark(self, oldest_failed: datetime | None) -> datetime | None:
-        """What to store after the load committed (never past a record that failed to load).
-
-        When nothing changed, a query's server time (minus the overlap) moves the watermark on, so
-        an entity quiet for a month gets back to CDC instead of querying forever. A full or query
-        pull never moves it past its own start (objects edited on pages already read)."""
-        high = self.high
-        if high is not None and self.mode != "cdc" and self.start_time is not None:
-            high = min(high, self.start_time)
-        if oldest_failed is not None and (high is None or oldest_failed < high):
-            high = oldest_failed
-        if high is None and oldest_failed is None:
-            high = self.quiet_time
-        if high is None:
+        """What to store after the load committed: the read's time minus the overlap, never past
+        a record that failed to load (then that record's time minus the overlap), never back."""
+        moment = self.read_time
+        if oldest_failed is not None and (moment is None or oldest_failed < moment):
+            moment = oldest_failed
+        if moment is None:
             return self.mark
-        candidate = high - OVERLAP
+        candidate = moment - OVERLAP
         if self.mark is not None and candidate < self.mark and oldest_failed is None:
             return self.mark
         return candidate

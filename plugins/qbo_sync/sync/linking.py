@@ -62,12 +62,6 @@ class NaturalKeyLinks:
         current = comparable(mapping, local)
         return {p.cmms: current[p.cmms] for p in mapping.natural_key if p.cmms in current}
 
-    def forget(self, cmms_ids: set[int]) -> None:
-        """Drop rows linked elsewhere (by the push's lookup) from the index."""
-        if self._index:
-            for key, rows in self._index.items():
-                self._index[key] = [r for r in rows if int(r["id"]) not in cmms_ids]
-
     def mark(self) -> int:
         """A point to :meth:`rewind` to (the number of links made so far)."""
         return len(self._popped)

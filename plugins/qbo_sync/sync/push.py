@@ -1,11 +1,11 @@
 """Pushing CMMS creates and edits of two-way entities to QuickBooks (design decision 6).
 
 Creates: rows without ``qb_id`` are validated before anything is sent, looked up in QuickBooks by
-natural key (a few ``IN (...)`` queries, not one per row) so an existing record is linked instead
-of duplicated, then created in batches of ≤ 30, each item with a deterministic id derived from
-(realm, entity, CMMS id, revision = hash of the payload) and correlated by ``bId``. A lookup chunk
-QuickBooks refuses (e.g. a 4000 parse error on an odd name) falls back to one lookup per name, and a
-record whose own lookup still fails gets a per-record error while the others are pushed.
+natural key (:mod:`qbo_sync.sync.lookup`: one ``IN (...)`` query per 1000 names, never one per
+row or per batch) so an existing record is linked instead of duplicated, then created in batches of
+≤ 30, each item with a deterministic id derived from (realm, entity, CMMS id, revision = hash of the
+payload) and correlated by ``bId``. A record whose name QuickBooks cannot search for gets a
+per-record error while the others are pushed.
 
 The batch ``requestid`` hashes the run key with the items: the transport's retries inside one run
 resend the same id (QuickBooks answers a repeat with the original answer, so nothing is written
@@ -33,14 +33,12 @@ from typing import Any
 
 from qbo_sync.mapping import RecordError, comparable, qbo_to_row, row_to_qbo, validate_for_push
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
-from qbo_sync.qbo.errors import FatalError, QBOError, RecordRejected, StaleObject
-from qbo_sync.qbo.paging import quote
+from qbo_sync.qbo.errors import QBOError, RecordRejected, StaleObject
 from qbo_sync.sync import messages, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.load import PullLoader
-from qbo_sync.sync.record import RecordFailure
+from qbo_sync.sync.lookup import find_by_names, lookup_failure
 
-LOOKUP_CHUNK = 30
 # Body keys that are not fields: an update carrying only these would change nothing but SyncToken.
 _NOT_FIELDS = frozenset({"Id", "SyncToken", "sparse"})
 
@@ -143,7 +141,8 @@ class Pusher:
         self._flush_failures()
 
     def _link_existing(self, ready: list[Outgoing]) -> set[Any]:
-        """Look the new records up in QuickBooks by natural key and link what already exists.
+        """Look the new records up in QuickBooks by natural key (batched, see
+        :mod:`qbo_sync.sync.lookup`) and link what already exists.
 
         Returns the CMMS ids of records whose lookup failed (they failed readably, not created)."""
         ctx = self.ctx
@@ -151,61 +150,16 @@ class Pusher:
         if not parts:
             return set()
         part = parts[0]
-        values = sorted({str(o.row[part.cmms]).strip() for o in ready if o.row.get(part.cmms)})
-        found: list[dict[str, Any]] = []
-        failed: dict[str, FatalError] = {}
-        for start in range(0, len(values), LOOKUP_CHUNK):
-            chunk = values[start : start + LOOKUP_CHUNK]
-            try:
-                found.extend(self._lookup(part.qbo, chunk))
-            except FatalError as exc:  # one odd value spoils the chunk: look each one up on its own
-                found.extend(self._lookup_each(part.qbo, chunk, exc, failed))
-        if found:
-            self.loader.load_page(found)
-        unsure = [o for o in ready if str(o.row.get(part.cmms) or "").strip() in failed]
+        ready = [o for o in ready if not ctx.known_absent(o.row)]  # looked up by the change check
+        names = {str(o.row[part.cmms]).strip() for o in ready if o.row.get(part.cmms)}
+        found = find_by_names(ctx.client, ctx.mapping.qbo_entity, part.qbo, names)
+        if found.objects:
+            self.loader.load_page(found.objects)
+        unsure = [o for o in ready if str(o.row.get(part.cmms) or "").strip() in found.refused]
         for o in unsure:
-            self._fail(self._lookup_failure(o.row, failed[str(o.row[part.cmms]).strip()]))
+            error = found.refused[str(o.row[part.cmms]).strip()]
+            self._fail(lookup_failure(ctx.who(o.row), o.row, error))
         return {o.row["id"] for o in unsure}
-
-    def _lookup_each(
-        self, qbo_field: str, chunk: list[str], chunk_error: FatalError, failed: dict[str, FatalError]
-    ) -> list[dict[str, Any]]:
-        """Per-value lookups after a refused chunk; if every value is refused on its own too, the
-        query itself is the problem (not one name), so the chunk's error stops the run."""
-        found: list[dict[str, Any]] = []
-        refused: dict[str, FatalError] = {}
-        for value in chunk:
-            try:
-                found.extend(self._lookup(qbo_field, [value]))
-            except FatalError as exc:
-                refused[value] = exc
-        if len(chunk) > 1 and len(refused) == len(chunk):
-            raise chunk_error
-        failed.update(refused)
-        return found
-
-    def _lookup(self, qbo_field: str, values: list[str]) -> list[dict[str, Any]]:
-        where = f"{qbo_field} IN ({', '.join(quote(v) for v in values)})"
-        rows: list[dict[str, Any]] = []
-        for page in self.ctx.client.iter_pages(self.ctx.mapping.qbo_entity, where, include_inactive=True):
-            rows.extend(page)
-        return rows
-
-    def _lookup_failure(self, row: dict[str, Any], error: FatalError) -> RecordFailure:
-        """A record that could not be looked up by name is not created (it might be a duplicate)."""
-        said = (error.message or str(error)).rstrip(". ")
-        return RecordFailure(
-            message=(
-                f"{self.ctx.who(row)}: QuickBooks could not search for this name ({said}), so it was not "
-                "created (it might already exist there). Check the name for unusual characters, "
-                f"correct it in the CMMS and run the sync again."
-            ),
-            code=f"qbo_{error.code}" if error.code else "lookup_failed",
-            cmms_id=row.get("id"),
-            qb_id=row.get("qb_id"),
-            detail=str(error),
-            intuit_tid=error.intuit_tid,
-        )
 
     def _create_batch(self, items: list[Outgoing]) -> None:
         outcomes = self._batch("create", items)

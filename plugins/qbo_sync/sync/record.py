@@ -19,7 +19,7 @@ from qbo_sync.db import schema
 from qbo_sync.mapping import Mapping, get_path
 from qbo_sync.sync import store
 from qbo_sync.sync.counts import SyncCounts
-from qbo_sync.sync.extract import _last_updated
+from qbo_sync.sync.extract import last_updated
 
 log = logging.getLogger("qbo_sync.sync")
 
@@ -137,7 +137,7 @@ class RunRecorder:
             conn.execute(sa.update(t).where(t.c.id == self.run_id).values(values))
 
 
-def _db_reason(exc: BaseException) -> str:
+def db_reason(exc: BaseException) -> str:
     """The database's own first line (never SQLAlchemy's text, which carries the parameters)."""
     orig = getattr(exc, "orig", None) or exc
     lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
@@ -149,7 +149,7 @@ def db_rejected(
 ) -> RecordFailure:
     """A pulled record the CMMS database refused (a value too large or too long for its column,
     a CHECK constraint), naming the field when it can be told."""
-    reason = _db_reason(exc)
+    reason = db_reason(exc)
     what = "one of its values"
     misfit = store.misfit(table, remote)
     if misfit is not None:
@@ -175,7 +175,7 @@ def unreadable(mapping: Mapping, obj: dict[str, Any], cmms_id: int | None, exc: 
     FieldValueError itself (e.g. a malformed ``MetaData.LastUpdatedTime``)."""
     what = "a value"
     raw_time = get_path(obj, "MetaData.LastUpdatedTime")
-    if raw_time is not None and _last_updated(obj) is None:
+    if raw_time is not None and last_updated(obj) is None:
         what = f"MetaData.LastUpdatedTime {raw_time!r}"
     title = next((get_path(obj, f.qbo) for f in mapping.fields if f.column == mapping.title_column), None)
     who = mapping.describe({mapping.title_column: title}) if isinstance(title, str) else mapping.label

@@ -2,8 +2,10 @@
 
 :class:`EntitySync` runs any mapping. Pull (direction ``pull``/``both``): read QuickBooks (in full,
 by CDC or by ``LastUpdatedTime`` query, see :mod:`.extract`) and load page by page (:mod:`.load`);
-the watermark moves only after every page committed. Push (direction ``both``/``push``): create and
-update in QuickBooks what changed in the CMMS (:mod:`.push`).
+the watermark moves only after every page committed. When a change check made for the whole run
+(:mod:`.changes`) found nothing changed for the entity (``checked``), nothing is read.
+Push (direction ``both``/``push``): create and update in QuickBooks what changed in the CMMS
+(:mod:`.push`).
 
 Runs of one entity and realm never overlap (:mod:`.run_lock`).
 
@@ -24,6 +26,7 @@ import sqlalchemy as sa
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.sync import store
+from qbo_sync.sync.changes import Verdict
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.counts import SyncCounts
 from qbo_sync.sync.extract import Extract, plan_mode
@@ -50,6 +53,7 @@ class EntitySync:
         dry_run: bool = False,
         full_refresh: bool = False,
         now: datetime | None = None,
+        checked: Verdict | None = None,
     ) -> None:
         self.mapping = mapping
         self.client = client
@@ -59,6 +63,8 @@ class EntitySync:
         self.dry_run = dry_run
         self.full_refresh = full_refresh
         self.now = now or datetime.now(UTC)
+        # what the run's change check found (qbo_sync.sync.changes); a full refresh reads anyway
+        self.checked = None if full_refresh else checked
         self.recorder = RunRecorder(engine, mapping.entity, mapping.direction, run_key, dry_run)
 
     def __repr__(self) -> str:
@@ -108,6 +114,9 @@ class EntitySync:
             now=self.now,
             dry_run=self.dry_run,
         )
+        checked = self.checked
+        if checked and checked.absent_upto_id is not None and checked.absent_as_of is not None:
+            ctx.names_absent = (checked.absent_upto_id, checked.absent_as_of)
         self._loader = PullLoader(ctx)
         return ctx
 
@@ -117,15 +126,19 @@ class EntitySync:
         with self.engine.connect() as conn:
             mark = store.watermark(conn, self.realm_id, entity)
         mode = plan_mode(self.mapping, mark, self.full_refresh, self.now)
-        extract = Extract(self.mapping, self.client, mark, mode)
-        log.info("%s: reading QuickBooks %s (%s)", entity, self.mapping.qbo_entity, _describe(mode, mark))
+        quiet = self.checked.quiet_since if self.checked and mark is not None else None
+        extract = Extract(self.mapping, self.client, mark, mode, quiet_since=quiet)
+        if quiet is not None:
+            log.info("%s: nothing changed in QuickBooks since %s (change check)", entity, mark.isoformat())
+        else:
+            log.info("%s: reading QuickBooks %s (%s)", entity, self.mapping.qbo_entity, _describe(mode, mark))
         for page, mapped in self._loader.mapped_pages(extract.pages()):
             self._loader.load_page(page, mapped)
         new_mark = extract.next_watermark(self._loader.oldest_failed)
         if not self.dry_run and new_mark is not None and new_mark != mark:
             with self.engine.begin() as conn:
                 store.save_watermark(conn, self.realm_id, entity, new_mark, extract.mode)
-        return mode == "full"
+        return mode == "full" and quiet is None
 
     def _finish(self, ctx: SyncContext, status: str, message: str | None) -> None:
         self.recorder.log_overflow()

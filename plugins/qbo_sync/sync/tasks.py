@@ -3,11 +3,16 @@
 Thin on purpose: it reads the run's params and the connections, checks the database and the
 ``qb_settings.enabled`` switch, then hands one entity to :class:`~qbo_sync.sync.runner.EntitySync`
 and returns its counts (counts, never data, go through XCom).
+
+``check_changes`` runs once before the entities (:mod:`qbo_sync.sync.changes`): it returns which
+entities have nothing to read (names and the check's server time, never data); each entity task
+takes that verdict from XCom.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,6 +91,48 @@ def _run_key(context: dict[str, Any]) -> str:
     return f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/try{getattr(ti, 'try_number', 1)}"
 
 
+CHECK_TASK = "check_changes"
+
+
+def check_changes(context: dict[str, Any]) -> dict[str, Any]:
+    """One change check for the run's entities: ``{"verdicts": {entity: Verdict.as_xcom()}}``.
+
+    A check QuickBooks cannot answer is no reason to stop the sync: every entity then reads its
+    changes itself (and meets the same problem there, with its own message)."""
+    from qbo_sync.mapping import load_mappings
+    from qbo_sync.qbo.errors import QBOError
+    from qbo_sync.sync.changes import check_changes as check
+
+    params = context.get("params") or {}
+    if params.get("full_refresh"):
+        return {"verdicts": {}}
+    hook = _hook(context)
+    _check_ready(hook)
+    try:
+        verdicts = check(
+            load_mappings(),
+            hook.get_conn(),
+            hook.cmms_engine,
+            realm_id=hook.settings.require_realm(),
+            entities=list(params.get("entities") or []),
+            now=datetime.now(UTC),
+        )
+    except QBOError as exc:
+        log.warning("change check failed (%s); every entity reads its changes itself", exc)
+        return {"verdicts": {}}
+    return {"verdicts": {entity: v.as_xcom() for entity, v in verdicts.items()}}
+
+
+def _verdict(entity: str, context: dict[str, Any]):
+    """The change check's verdict for ``entity`` in this DAG run (None: read and look up as usual)."""
+    from qbo_sync.sync.changes import Verdict
+
+    ti = context.get("ti") or context.get("task_instance")
+    answer = ti.xcom_pull(task_ids=CHECK_TASK) if ti is not None else None
+    verdicts = answer.get("verdicts") if isinstance(answer, dict) else None
+    return Verdict.from_xcom(verdicts.get(entity)) if isinstance(verdicts, dict) else None
+
+
 def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
     """Sync one entity per its mapping file and return the run's counts."""
     from qbo_sync.mapping import load_mappings
@@ -111,6 +158,7 @@ def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
             run_key=_run_key(context),
             dry_run=bool(params.get("dry_run")),
             full_refresh=bool(params.get("full_refresh")),
+            checked=_verdict(entity, context),
         ).run()
     except (ReconnectNeeded, FatalError) as exc:  # a person must act; retrying cannot help
         raise AirflowFailException(f"{entity}: {exc}") from exc
