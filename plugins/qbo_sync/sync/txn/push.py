@@ -264,10 +264,10 @@ class TransactionPush:
             )
 
     def _agree(
-        self, agreed: write.Agreed, row: dict[str, Any], obj: dict[str, Any], state: dict[str, Any]
+        self, agreed: write.Agreed, row: dict[str, Any], obj: dict[str, Any], state: dict[str, Any], **kw: Any
     ) -> None:
         before = len(agreed.failures)
-        write.agree(agreed, self.mapping, row, obj, state, self.now)
+        write.agree(agreed, self.mapping, row, obj, state, self.now, **kw)
         for failure in agreed.failures[before:]:
             self._fail(failure)
 
@@ -319,18 +319,7 @@ class TransactionPush:
                 self.entity, found.get(o.doc_number.casefold(), []), o.party_qb_id, o.note_key
             )
             if ours is not None:
-                # Adopted after an open send: QuickBooks holds what was sent (its revision). After a
-                # 6140 it holds an unknown earlier version: the next run sends the current one.
-                self._agree(
-                    agreed,
-                    o.record.row,
-                    ours,
-                    self._state(o, agreed_revision=revisions.get(o.cmms_id), sending_since=None),
-                )
-                self.counts.linked += 1
-                self.recorder.said(
-                    "linked", f"{self._who(o)}: already in QuickBooks (Id {ours['Id']}), linked"
-                )
+                self._adopt(o, ours, agreed, revisions.get(o.cmms_id), resolving)
             elif clash is not None:
                 self._blocked.add(o.cmms_id)
                 self._fail(self._clash(o, clash))
@@ -346,6 +335,21 @@ class TransactionPush:
                     )
                 )
                 agreed.states.append(self._state(o, sending_since=None))
+
+    def _adopt(
+        self, o: builder.Outgoing, ours: dict[str, Any], agreed: write.Agreed, revision: Any, resolving: bool
+    ) -> None:
+        """Link the record to the object it created earlier. After an open send QuickBooks holds what
+        was sent (``revision``); after a 6140 it holds an unknown earlier version, so the current one
+        is sent as an update in this run."""
+        state = self._state(o, agreed_revision=revision, sending_since=None)
+        self._agree(agreed, o.record.row, ours, state, check_total=resolving)
+        self.counts.linked += 1
+        self.recorder.said("linked", f"{self._who(o)}: already in QuickBooks (Id {ours['Id']}), linked")
+        if not resolving:
+            row = {**o.record.row, "qb_id": str(ours["Id"]), "qb_sync_token": str(ours.get("SyncToken"))}
+            record = source.TxnRecord(row, o.record.lines, state)
+            self._updates.append(builder.Outgoing(record, o.body, o.revision, o.doc_number, o.note_key, o.party_qb_id))
 
     def _clash(self, o: builder.Outgoing, other: dict[str, Any]) -> RecordFailure:
         party = (other.get("CustomerRef") or other.get("VendorRef") or {}).get("name")

@@ -66,11 +66,14 @@ def agree(
     obj: dict[str, Any],
     state: dict[str, Any],
     now: datetime,
+    *,
+    check_total: bool = True,
 ) -> None:
-    """Queue the record's sync columns after a successful write of ``obj`` and its new state."""
+    """Queue the record's sync columns after a successful write of ``obj`` and its new state
+    (``check_total=False``: an adopted object about to be updated in the same run)."""
     txn = mapping.transaction
     assert txn is not None
-    mismatch = None if state.get("voided") else total_mismatch(mapping, row, obj)
+    mismatch = None if state.get("voided") or not check_total else total_mismatch(mapping, row, obj)
     values: dict[str, Any] = {
         "id": int(row["id"]),
         "qb_id": str(obj["Id"]),
