@@ -37,9 +37,24 @@ def engine(pg_url: str) -> Iterator[sa.Engine]:
         eng.dispose()
 
 
+class FakeClock:
+    """The budget's clock: its waits (a 60 s pause after a 429) pass instantly."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def make_client(sb: Any, **transport: Any) -> QBOClient:
     tokens = StaticTokens(sb.issue_tokens()["access_token"])
-    options: dict[str, Any] = {"budget": RequestBudget(), "sleep": lambda _s: None, "timeout": (2, 5)}
+    clock = FakeClock()
+    budget = RequestBudget(clock=clock, sleep=clock.sleep)
+    options: dict[str, Any] = {"budget": budget, "sleep": lambda _s: None, "timeout": (2, 5)}
     options.update(transport)
     return QBOClient(Transport(sb.url, sb.realm_id, tokens, **options))
 
