@@ -98,3 +98,17 @@ def push(sb: Any, client: QBOClient, engine: sa.Engine, mappings: dict[str, Mapp
         ).run()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Airflow's own metadata database (SQLite under .airflow-test/), migrated once per session."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    Path(os.environ["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    out = subprocess.run([airflow, "db", "migrate"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
