@@ -75,3 +75,26 @@ def test_line_amount_and_missing_date_fail_that_record_only(sb: Any, masters: sa
     assert [o["DocNumber"] for o in invoice_objects(sb, "DocNumber LIKE 'INV-6%'")] == ["INV-6001"]
     run = rows(masters, "SELECT status, failed, created FROM sync_runs WHERE entity = 'invoices'")[0]
     assert run == {"status": "partial", "failed": 2, "created": 1}
+
+
+def test_a_total_quickbooks_disagrees_with_is_reported_with_both_figures(sb: Any, masters: sa.Engine, push) -> None:
+    ids = _ids(masters)
+    inv = add_invoice(masters, "INV-8001", ids["customer"], [(ids["service"], 1, "100.00", None)], total="99.50")
+    exact = add_invoice(masters, "INV-8002", ids["customer"], [(ids["service"], 1, "100.00", None)], total="100.01")
+
+    counts = push("invoices")
+
+    assert (counts.created, counts.failed) == (2, 1)
+    row = rows(masters, "SELECT qb_id, qb_status, qb_error, qb_total_amt, total FROM invoices WHERE id = :i", i=inv)[0]
+    assert row["qb_id"] is not None and row["qb_status"] == "error"
+    assert (row["qb_total_amt"], row["total"]) == (Decimal("100.00"), Decimal("99.50"))  # neither taken over
+    assert row["qb_error"].startswith(
+        "Invoice 'INV-8001': QuickBooks' total is 100.00 but the CMMS total is 99.50 (difference +0.50)."
+    )
+    assert rows(masters, "SELECT qb_status FROM invoices WHERE id = :i", i=exact)[0]["qb_status"] == "synced"  # a cent
+
+    execute(masters, "UPDATE invoices SET total = 100.00 WHERE id = :i", i=inv)  # the CMMS figure corrected
+    sb.reset_counters()
+    push("invoices")
+    assert rows(masters, "SELECT qb_status, qb_error FROM invoices WHERE id = :i", i=inv)[0] == {"qb_status": "synced", "qb_error": None}
+    assert sb.counters()["total"] == 0

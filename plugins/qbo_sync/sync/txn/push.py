@@ -357,7 +357,7 @@ class TransactionPush:
         label = self.mapping.label.lower()
         return RecordFailure(
             message=(
-                f"{self._who(o)}: QuickBooks already has a {label} numbered {o.doc_number}{whose} (QuickBooks Id "
+                f"{self._who(o)}: QuickBooks already has {_article(label)} {label} numbered {o.doc_number}{whose} (QuickBooks Id "
                 f"{other.get('Id')}) that this sync did not create, so this {label} was not sent (it would be a "
                 f"second document with the same number). Give the CMMS {label} another number, or renumber or "
                 "void the one in QuickBooks, then run the sync again."
@@ -488,6 +488,10 @@ class TransactionPush:
             detail=str(error),
             intuit_tid=error.intuit_tid,
         )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _lines(o: builder.Outgoing) -> str:
