@@ -80,6 +80,7 @@ with DAG(
         sync_entity.override(task_id=f"sync_{name}", trigger_rule="none_failed")(entity=name)
         for name in MASTERS
     ]
+
     @task(task_id="push")
     def push_transactions(entity: str, **context) -> dict:
         """Push one kind of transaction to QuickBooks; returns counts by direction and outcome."""

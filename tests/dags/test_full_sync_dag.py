@@ -63,7 +63,9 @@ def qbo(sandbox: Any, statement: str) -> list[dict]:
 def test_full_sync_both_ways_then_quiet(sandbox: Any, cmms: sa.Engine) -> None:
     # 1. fresh CMMS + seeded company: everything arrives with QB ids, in the product's order
     states = run_dag()
-    assert {t: states[t] for t in ["preflight", *SYNC_TASKS]} == dict.fromkeys(["preflight", *SYNC_TASKS], "success")
+    assert {t: states[t] for t in ["preflight", *SYNC_TASKS]} == dict.fromkeys(
+        ["preflight", *SYNC_TASKS], "success"
+    )
     assert {states[t] for t in PUSH_TASKS} == {"skipped"}
     for table, entity in QBO_ENTITY.items():
         expected = qbo(sandbox, f"SELECT * FROM {entity} WHERE Active IN (true, false) MAXRESULTS 1000")

@@ -7,28 +7,43 @@ import os
 import subprocess
 import sys
 import time
-from typing import Any
-
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from qbo_sync.qbo.errors import RetriableError
 from tests.transactions.conftest import make_client
-from tests.transactions.txn_helpers import add_bill, add_invoice, cmms_id, execute, invoice_objects, qbo, rows, scalar
+from tests.transactions.txn_helpers import (
+    add_bill,
+    add_invoice,
+    cmms_id,
+    execute,
+    invoice_objects,
+    qbo,
+    rows,
+    scalar,
+)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _invoices(engine: sa.Engine, n: int, prefix: str = "F") -> list[int]:
     customer, item = cmms_id(engine, "customers", "13"), cmms_id(engine, "items", "1")
-    return [add_invoice(engine, f"{prefix}-{i:04d}", customer, [(item, 1, f"{10 + i}.00", None)]) for i in range(n)]
+    return [
+        add_invoice(engine, f"{prefix}-{i:04d}", customer, [(item, 1, f"{10 + i}.00", None)])
+        for i in range(n)
+    ]
 
 
 def assert_exactly_once(sb: Any, engine: sa.Engine, prefix: str = "F") -> None:
     made = invoice_objects(sb, f"DocNumber LIKE '{prefix}-%'")
-    cmms = rows(engine, "SELECT invoice_number, qb_id, qb_status FROM invoices WHERE invoice_number LIKE :p", p=f"{prefix}-%")
+    cmms = rows(
+        engine,
+        "SELECT invoice_number, qb_id, qb_status FROM invoices WHERE invoice_number LIKE :p",
+        p=f"{prefix}-%",
+    )
     assert sorted(o["DocNumber"] for o in made) == sorted(r["invoice_number"] for r in cmms)  # one each
     by_number = {o["DocNumber"]: o["Id"] for o in made}
     assert all(r["qb_id"] == by_number[r["invoice_number"]] and r["qb_status"] == "synced" for r in cmms)
@@ -70,7 +85,9 @@ def test_timeouts_until_the_run_gives_up_then_the_next_run_adopts(sb: Any, maste
     with pytest.raises(RetriableError):
         push("invoices", with_client=make_client(sb, timeout=(2, 1), max_attempts=2))
 
-    assert len(invoice_objects(sb, "DocNumber LIKE 'F-%'")) == 4  # QuickBooks saved them; the CMMS never heard
+    assert (
+        len(invoice_objects(sb, "DocNumber LIKE 'F-%'")) == 4
+    )  # QuickBooks saved them; the CMMS never heard
     assert scalar(masters, "SELECT count(*) FROM invoices WHERE qb_id IS NOT NULL") == 0
     assert scalar(masters, "SELECT count(*) FROM sync_txn_state WHERE sending_since IS NOT NULL") == 4
     sb.release_holds()
@@ -81,7 +98,9 @@ def test_timeouts_until_the_run_gives_up_then_the_next_run_adopts(sb: Any, maste
     assert (counts.linked, counts.created, counts.failed) == (4, 0, 0)
     assert sb.counters()["query"] == 1 and sb.counters()["batch"] == 0  # one IN lookup, no create
     assert_exactly_once(sb, masters)
-    assert {r["qb_status"] for r in rows(masters, "SELECT qb_status FROM invoices WHERE id = ANY(:i)", i=ids)} == {"synced"}
+    assert {
+        r["qb_status"] for r in rows(masters, "SELECT qb_status FROM invoices WHERE id = ANY(:i)", i=ids)
+    } == {"synced"}
 
 
 KILLED_WORKER = """
@@ -96,7 +115,8 @@ from tests.transactions.txn_helpers import StaticTokens
 
 pg_url, url, realm, token = sys.argv[1:5]
 client = QBOClient(Transport(url, realm, StaticTokens(token), budget=RequestBudget(), timeout=(2, 60)))
-TransactionPush(load_mappings()["invoices"], client, create_engine(pg_url), realm_id=realm, run_key="killed").run()
+engine = create_engine(pg_url)
+TransactionPush(load_mappings()["invoices"], client, engine, realm_id=realm, run_key="killed").run()
 """
 
 
@@ -106,7 +126,9 @@ def test_worker_killed_between_quickbooks_save_and_cmms_commit_then_retried(
     _invoices(masters, 5)
     sb.add_fault("POST", r"/batch", "hold", times=1)
     token = sb.issue_tokens()["access_token"]
-    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, pg_url, sb.url, sb.realm_id, token], cwd=REPO)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WORKER, pg_url, sb.url, sb.realm_id, token], cwd=REPO
+    )
     try:
         deadline = time.monotonic() + 60
         while sb.faults.held() == 0:
@@ -130,15 +152,27 @@ def test_worker_killed_between_quickbooks_save_and_cmms_commit_then_retried(
     assert_exactly_once(sb, masters)
 
 
-def test_a_bill_number_someone_else_used_is_reported_and_ours_is_adopted(sb: Any, masters: sa.Engine, push) -> None:
+def test_a_bill_number_someone_else_used_is_reported_and_ours_is_adopted(
+    sb: Any, masters: sa.Engine, push
+) -> None:
     vendor, account = cmms_id(masters, "vendors", "29"), cmms_id(masters, "accounts", "22")
     theirs = add_bill(masters, "SQ-1", vendor, [{"account_id": account, "amount": "10.00"}])
     ours = add_bill(masters, "SQ-2", vendor, [{"account_id": account, "amount": "20.00"}])
-    line = {"DetailType": "AccountBasedExpenseLineDetail", "Amount": 10, "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "22"}}}
+    line = {
+        "DetailType": "AccountBasedExpenseLineDetail",
+        "Amount": 10,
+        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "22"}},
+    }
     other = sb.company.create("Bill", {"VendorRef": {"value": "29"}, "DocNumber": "SQ-1", "Line": [line]})
     # A bill this sync created before the CMMS lost its link (e.g. restored from a backup):
     mine = sb.company.create(
-        "Bill", {"VendorRef": {"value": "29"}, "DocNumber": "SQ-2", "PrivateNote": f"CMMS purchase invoice id {ours}", "Line": [line]}
+        "Bill",
+        {
+            "VendorRef": {"value": "29"},
+            "DocNumber": "SQ-2",
+            "PrivateNote": f"CMMS purchase invoice id {ours}",
+            "Line": [line],
+        },
     )
 
     counts = push("bills")
@@ -146,15 +180,19 @@ def test_a_bill_number_someone_else_used_is_reported_and_ours_is_adopted(sb: Any
     assert (counts.created, counts.linked, counts.updated, counts.failed) == (0, 1, 1, 1)
     bills = qbo(sb, "SELECT * FROM Bill MAXRESULTS 1000")
     assert sorted(b["DocNumber"] for b in bills) == ["SQ-1", "SQ-2"]
-    adopted = rows(masters, "SELECT qb_id, qb_status, qb_total_amt FROM purchase_invoices WHERE id = :i", i=ours)[0]
+    adopted = rows(
+        masters, "SELECT qb_id, qb_status, qb_total_amt FROM purchase_invoices WHERE id = :i", i=ours
+    )[0]
     assert adopted == {"qb_id": mine["Id"], "qb_status": "synced", "qb_total_amt": Decimal("20.00")}
     assert sb.company.read("Bill", mine["Id"])["TotalAmt"] == 20.0  # the CMMS version was sent
     row = rows(masters, "SELECT qb_id, qb_status, qb_error FROM purchase_invoices WHERE id = :i", i=theirs)[0]
     assert row["qb_id"] is None and row["qb_status"] == "error"
     assert row["qb_error"] == (
         f"Bill 'SQ-1': QuickBooks already has a bill numbered SQ-1 for 'Sequoia HVAC Parts' (QuickBooks Id "
-        f"{other['Id']}) that this sync did not create, so this bill was not sent (it would be a second document "
-        "with the same number). Give the CMMS bill another number, or renumber or void the one in QuickBooks, "
+        f"{other['Id']}) that this sync did not create, so this bill was not sent (it "
+        "would be a second document "
+        "with the same number). Give the CMMS bill another number, or renumber or void "
+        "the one in QuickBooks, "
         "then run the sync again."
     )
     execute(masters, "UPDATE purchase_invoices SET bill_number = 'SQ-1B' WHERE id = :i", i=theirs)

@@ -22,8 +22,15 @@ def _ids(engine: sa.Engine) -> dict[str, int]:
 
 def test_invoices_are_created_once_with_lines_customer_and_totals(sb: Any, masters: sa.Engine, push) -> None:
     ids = _ids(masters)
-    first = add_invoice(masters, "INV-5001", ids["customer"], [(ids["service"], 2, "125.50", None), (ids["part"], 3, "19.99", ids["non"])])
-    second = add_invoice(masters, "INV-5002", ids["other_customer"], [(ids["part"], "1.5", "10.00", None)], due=None)
+    first = add_invoice(
+        masters,
+        "INV-5001",
+        ids["customer"],
+        [(ids["service"], 2, "125.50", None), (ids["part"], 3, "19.99", ids["non"])],
+    )
+    second = add_invoice(
+        masters, "INV-5002", ids["other_customer"], [(ids["part"], "1.5", "10.00", None)], due=None
+    )
 
     counts = push("invoices")
 
@@ -35,13 +42,22 @@ def test_invoices_are_created_once_with_lines_customer_and_totals(sb: Any, maste
     assert one["CustomerRef"]["value"] == "13"
     assert one["TxnDate"] == "2026-11-20" and one["DueDate"] == "2026-12-31"
     items = [ln for ln in one["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
-    assert [(ln["SalesItemLineDetail"]["ItemRef"]["value"], ln["Amount"]) for ln in items] == [("1", 251.0), ("3", 59.97)]
+    assert [(ln["SalesItemLineDetail"]["ItemRef"]["value"], ln["Amount"]) for ln in items] == [
+        ("1", 251.0),
+        ("3", 59.97),
+    ]
     assert items[1]["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "NON"
     assert Decimal(str(one["TotalAmt"])) == Decimal("310.97")
     assert one["PrivateNote"] == f"CMMS invoice id {first}"
-    assert one["BillEmail"]["Address"] == scalar(masters, "SELECT email FROM customers WHERE id = :i", i=ids["customer"])
+    assert one["BillEmail"]["Address"] == scalar(
+        masters, "SELECT email FROM customers WHERE id = :i", i=ids["customer"]
+    )
     got = {r["id"]: r for r in rows(masters, "SELECT * FROM invoices ORDER BY id")}
-    assert got[first]["qb_id"] == one["Id"] and got[first]["qb_status"] == "synced" and got[first]["qb_error"] is None
+    assert (
+        got[first]["qb_id"] == one["Id"]
+        and got[first]["qb_status"] == "synced"
+        and got[first]["qb_error"] is None
+    )
     assert got[first]["qb_total_amt"] == Decimal("310.97") and got[first]["qb_balance"] == Decimal("310.97")
     assert got[first]["qb_sync_token"] == "0" and got[first]["qb_synced_at"] is not None
     # No due date in the CMMS: QuickBooks derived one from terms; it is stored back.
@@ -77,24 +93,37 @@ def test_line_amount_and_missing_date_fail_that_record_only(sb: Any, masters: sa
     assert run == {"status": "partial", "failed": 2, "created": 1}
 
 
-def test_a_total_quickbooks_disagrees_with_is_reported_with_both_figures(sb: Any, masters: sa.Engine, push) -> None:
+def test_a_total_quickbooks_disagrees_with_is_reported_with_both_figures(
+    sb: Any, masters: sa.Engine, push
+) -> None:
     ids = _ids(masters)
-    inv = add_invoice(masters, "INV-8001", ids["customer"], [(ids["service"], 1, "100.00", None)], total="99.50")
-    exact = add_invoice(masters, "INV-8002", ids["customer"], [(ids["service"], 1, "100.00", None)], total="100.01")
+    inv = add_invoice(
+        masters, "INV-8001", ids["customer"], [(ids["service"], 1, "100.00", None)], total="99.50"
+    )
+    exact = add_invoice(
+        masters, "INV-8002", ids["customer"], [(ids["service"], 1, "100.00", None)], total="100.01"
+    )
 
     counts = push("invoices")
 
     assert (counts.created, counts.failed) == (2, 1)
-    row = rows(masters, "SELECT qb_id, qb_status, qb_error, qb_total_amt, total FROM invoices WHERE id = :i", i=inv)[0]
+    row = rows(
+        masters, "SELECT qb_id, qb_status, qb_error, qb_total_amt, total FROM invoices WHERE id = :i", i=inv
+    )[0]
     assert row["qb_id"] is not None and row["qb_status"] == "error"
     assert (row["qb_total_amt"], row["total"]) == (Decimal("100.00"), Decimal("99.50"))  # neither taken over
     assert row["qb_error"].startswith(
         "Invoice 'INV-8001': QuickBooks' total is 100.00 but the CMMS total is 99.50 (difference +0.50)."
     )
-    assert rows(masters, "SELECT qb_status FROM invoices WHERE id = :i", i=exact)[0]["qb_status"] == "synced"  # a cent
+    assert (
+        rows(masters, "SELECT qb_status FROM invoices WHERE id = :i", i=exact)[0]["qb_status"] == "synced"
+    )  # a cent
 
     execute(masters, "UPDATE invoices SET total = 100.00 WHERE id = :i", i=inv)  # the CMMS figure corrected
     sb.reset_counters()
     push("invoices")
-    assert rows(masters, "SELECT qb_status, qb_error FROM invoices WHERE id = :i", i=inv)[0] == {"qb_status": "synced", "qb_error": None}
+    assert rows(masters, "SELECT qb_status, qb_error FROM invoices WHERE id = :i", i=inv)[0] == {
+        "qb_status": "synced",
+        "qb_error": None,
+    }
     assert sb.counters()["total"] == 0

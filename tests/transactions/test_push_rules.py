@@ -10,10 +10,21 @@ import sqlalchemy as sa
 
 from qbo_sync.sync import EntitySync
 from qbo_sync.sync.txn import SettingsMissing
-from tests.transactions.txn_helpers import add_bill, add_invoice, cmms_id, execute, invoice_objects, qbo, rows, scalar
+from tests.transactions.txn_helpers import (
+    add_bill,
+    add_invoice,
+    cmms_id,
+    execute,
+    invoice_objects,
+    qbo,
+    rows,
+    scalar,
+)
 
 
-def test_waiting_for_a_customer_then_sent_once_it_is_linked(sb: Any, masters: sa.Engine, push, client, mappings) -> None:
+def test_waiting_for_a_customer_then_sent_once_it_is_linked(
+    sb: Any, masters: sa.Engine, push, client, mappings
+) -> None:
     new_customer = execute(
         masters, "INSERT INTO customers (display_name) VALUES ('Harbor Point Marina') RETURNING id"
     ).scalar_one()
@@ -46,8 +57,14 @@ def test_waiting_for_a_customer_then_sent_once_it_is_linked(sb: Any, masters: sa
     }
 
 
-def test_an_edit_after_creation_is_one_sparse_update_replacing_the_lines(sb: Any, masters: sa.Engine, push) -> None:
-    customer, item, part = cmms_id(masters, "customers", "13"), cmms_id(masters, "items", "1"), cmms_id(masters, "items", "3")
+def test_an_edit_after_creation_is_one_sparse_update_replacing_the_lines(
+    sb: Any, masters: sa.Engine, push
+) -> None:
+    customer, item, part = (
+        cmms_id(masters, "customers", "13"),
+        cmms_id(masters, "items", "1"),
+        cmms_id(masters, "items", "3"),
+    )
     inv = add_invoice(masters, "INV-7101", customer, [(item, 1, "100.00", None), (part, 2, "10.00", None)])
     push("invoices")
     qb_id = scalar(masters, "SELECT qb_id FROM invoices WHERE id = :i", i=inv)
@@ -69,7 +86,9 @@ def test_an_edit_after_creation_is_one_sparse_update_replacing_the_lines(sb: Any
     assert row == {"qb_sync_token": "1", "qb_total_amt": Decimal("300.00"), "qb_status": "synced"}
 
 
-def test_a_voided_invoice_is_voided_in_quickbooks_and_a_paid_one_says_why_not(sb: Any, masters: sa.Engine, push) -> None:
+def test_a_voided_invoice_is_voided_in_quickbooks_and_a_paid_one_says_why_not(
+    sb: Any, masters: sa.Engine, push
+) -> None:
     customer, item = cmms_id(masters, "customers", "13"), cmms_id(masters, "items", "1")
     plain = add_invoice(masters, "INV-7201", customer, [(item, 1, "50.00", None)])
     paid = add_invoice(masters, "INV-7202", customer, [(item, 1, "70.00", None)])
@@ -78,7 +97,11 @@ def test_a_voided_invoice_is_voided_in_quickbooks_and_a_paid_one_says_why_not(sb
     paid_qb = scalar(masters, "SELECT qb_id FROM invoices WHERE id = :i", i=paid)
     sb.company.create(
         "Payment",
-        {"CustomerRef": {"value": "13"}, "TotalAmt": 20, "Line": [{"Amount": 20, "LinkedTxn": [{"TxnId": paid_qb, "TxnType": "Invoice"}]}]},
+        {
+            "CustomerRef": {"value": "13"},
+            "TotalAmt": 20,
+            "Line": [{"Amount": 20, "LinkedTxn": [{"TxnId": paid_qb, "TxnType": "Invoice"}]}],
+        },
     )
     execute(masters, "UPDATE invoices SET status = 'void' WHERE id IN (:a, :b)", a=plain, b=paid)
 
@@ -91,7 +114,9 @@ def test_a_voided_invoice_is_voided_in_quickbooks_and_a_paid_one_says_why_not(sb
     row = rows(masters, "SELECT qb_status, qb_total_amt FROM invoices WHERE id = :i", i=plain)[0]
     assert row == {"qb_status": "synced", "qb_total_amt": Decimal("0.00")}
     err = scalar(masters, "SELECT qb_error FROM invoices WHERE id = :i", i=paid)
-    assert err.startswith("Invoice 'INV-7202': QuickBooks refuses to void it because payments are applied to it")
+    assert err.startswith(
+        "Invoice 'INV-7202': QuickBooks refuses to void it because payments are applied to it"
+    )
     assert "Remove or void those payments in QuickBooks first" in err
     assert sb.company.read("Invoice", paid_qb)["TotalAmt"] == 70.0
     assert scalar(masters, "SELECT qb_id FROM invoices WHERE id = :i", i=never_sent) is None
@@ -107,7 +132,10 @@ def test_bills_with_item_and_account_lines(sb: Any, masters: sa.Engine, push) ->
         masters,
         "SQ-88120",
         vendor,
-        [{"item_id": item, "quantity_received": 10, "unit_cost": "7.25"}, {"account_id": account, "amount": "45.10"}],
+        [
+            {"item_id": item, "quantity_received": 10, "unit_cost": "7.25"},
+            {"account_id": account, "amount": "45.10"},
+        ],
     )
     no_number = add_bill(masters, None, vendor, [{"account_id": account, "amount": "12.00"}])
 
@@ -117,15 +145,28 @@ def test_bills_with_item_and_account_lines(sb: Any, masters: sa.Engine, push) ->
     made = {o["DocNumber"]: o for o in qbo(sb, "SELECT * FROM Bill MAXRESULTS 1000")}
     assert set(made) == {"SQ-88120", f"CMMS-BILL-{no_number}"}
     obj = made["SQ-88120"]
-    assert obj["VendorRef"]["value"] == "29" and obj["DueDate"] == "2026-12-18" and obj["TxnDate"] == "2026-11-18"
+    assert (
+        obj["VendorRef"]["value"] == "29"
+        and obj["DueDate"] == "2026-12-18"
+        and obj["TxnDate"] == "2026-11-18"
+    )
     assert obj["APAccountRef"]["value"] == "7"
     kinds = [(ln["DetailType"], ln["Amount"]) for ln in obj["Line"]]
     assert kinds == [("ItemBasedExpenseLineDetail", 72.5), ("AccountBasedExpenseLineDetail", 45.1)]
     assert obj["Line"][0]["ItemBasedExpenseLineDetail"]["Qty"] == 10
     assert obj["Line"][1]["AccountBasedExpenseLineDetail"]["AccountRef"]["value"] == "22"
     assert obj["PrivateNote"] == f"CMMS purchase invoice id {bill}. parts for WO-7"
-    row = rows(masters, "SELECT qb_id, qb_status, qb_total_amt, qb_balance FROM purchase_invoices WHERE id = :i", i=bill)[0]
-    assert row == {"qb_id": obj["Id"], "qb_status": "synced", "qb_total_amt": Decimal("117.60"), "qb_balance": Decimal("117.60")}
+    row = rows(
+        masters,
+        "SELECT qb_id, qb_status, qb_total_amt, qb_balance FROM purchase_invoices WHERE id = :i",
+        i=bill,
+    )[0]
+    assert row == {
+        "qb_id": obj["Id"],
+        "qb_status": "synced",
+        "qb_total_amt": Decimal("117.60"),
+        "qb_balance": Decimal("117.60"),
+    }
 
 
 def _expense_settings(engine: sa.Engine, debit_qb: str | None, credit_qb: str | None) -> None:
@@ -141,17 +182,22 @@ def test_expenses_become_balanced_journal_entries(sb: Any, masters: sa.Engine, p
     _expense_settings(masters, "18", "7")  # Supplies & Materials / Accounts Payable
     vendor, customer = cmms_id(masters, "vendors", "28"), cmms_id(masters, "customers", "13")
     wo = execute(
-        masters, "INSERT INTO work_orders (number, customer_id, description, status) VALUES ('WO-42', :c, 'Roof', 'open') RETURNING id", c=customer
+        masters,
+        "INSERT INTO work_orders (number, customer_id, description, status) VALUES "
+        "('WO-42', :c, 'Roof', 'open') RETURNING id",
+        c=customer,
     ).scalar_one()
     fuel = cmms_id(masters, "accounts", "21")
     e1 = execute(
         masters,
-        "INSERT INTO expenses (vendor_id, expense_date, amount, description, work_order_id) VALUES (:v, '2026-11-21', 64.35, 'Van fuel', :w) RETURNING id",
+        "INSERT INTO expenses (vendor_id, expense_date, amount, description, "
+        "work_order_id) VALUES (:v, '2026-11-21', 64.35, 'Van fuel', :w) RETURNING id",
         v=vendor, w=wo,
     ).scalar_one()  # fmt: skip
     e2 = execute(
         masters,
-        "INSERT INTO expenses (vendor_id, expense_date, amount, description, expense_account_id) VALUES (:v, '2026-11-22', 30, 'Diesel', :a) RETURNING id",
+        "INSERT INTO expenses (vendor_id, expense_date, amount, description, "
+        "expense_account_id) VALUES (:v, '2026-11-22', 30, 'Diesel', :a) RETURNING id",
         v=vendor, a=fuel,
     ).scalar_one()  # fmt: skip
 
@@ -161,9 +207,15 @@ def test_expenses_become_balanced_journal_entries(sb: Any, masters: sa.Engine, p
     made = {o["DocNumber"]: o for o in qbo(sb, "SELECT * FROM JournalEntry MAXRESULTS 1000")}
     first = made[f"CMMS-EXP-{e1}"]
     debit, credit = first["Line"]
-    assert debit["JournalEntryLineDetail"]["PostingType"] == "Debit" and debit["JournalEntryLineDetail"]["AccountRef"]["value"] == "18"
+    assert (
+        debit["JournalEntryLineDetail"]["PostingType"] == "Debit"
+        and debit["JournalEntryLineDetail"]["AccountRef"]["value"] == "18"
+    )
     assert credit["JournalEntryLineDetail"]["AccountRef"]["value"] == "7"
-    assert credit["JournalEntryLineDetail"]["Entity"] == {"Type": "Vendor", "EntityRef": {"value": "28", "name": "Delta Fleet Services"}}
+    assert credit["JournalEntryLineDetail"]["Entity"] == {
+        "Type": "Vendor",
+        "EntityRef": {"value": "28", "name": "Delta Fleet Services"},
+    }
     assert debit["Amount"] == credit["Amount"] == 64.35
     assert debit["Description"] == f"Van fuel (CMMS expense {e1} for work order WO-42)"
     assert made[f"CMMS-EXP-{e2}"]["Line"][0]["JournalEntryLineDetail"]["AccountRef"]["value"] == "21"
@@ -172,7 +224,9 @@ def test_expenses_become_balanced_journal_entries(sb: Any, masters: sa.Engine, p
 
 def test_a_missing_expense_setting_stops_expense_posting_naming_it(sb: Any, masters: sa.Engine, push) -> None:
     _expense_settings(masters, "18", None)
-    execute(masters, "INSERT INTO expenses (expense_date, amount, description) VALUES ('2026-11-21', 5, 'Tape')")
+    execute(
+        masters, "INSERT INTO expenses (expense_date, amount, description) VALUES ('2026-11-21', 5, 'Tape')"
+    )
 
     with pytest.raises(SettingsMissing) as caught:
         push("expenses")

@@ -17,10 +17,20 @@ from tests.transactions.txn_helpers import add_invoice, cmms_id, invoice_objects
 
 
 def test_sales_tax_is_computed_by_quickbooks_and_stored_back(sb: Any, masters: sa.Engine, push) -> None:
-    customer, service, part = cmms_id(masters, "customers", "13"), cmms_id(masters, "items", "1"), cmms_id(masters, "items", "3")
+    customer, service, part = (
+        cmms_id(masters, "customers", "13"),
+        cmms_id(masters, "items", "1"),
+        cmms_id(masters, "items", "3"),
+    )
     california, non = cmms_id(masters, "tax_codes", "2"), cmms_id(masters, "tax_codes", "NON")
     # 100.00 taxable at 7.25 % (California) + 50.00 not taxable: tax 7.25, total 157.25
-    inv = add_invoice(masters, "TAX-1", customer, [(part, 4, "25.00", california), (service, 1, "50.00", non)], total="157.25")
+    inv = add_invoice(
+        masters,
+        "TAX-1",
+        customer,
+        [(part, 4, "25.00", california), (service, 1, "50.00", non)],
+        total="157.25",
+    )
 
     counts = push("invoices")
 
@@ -30,7 +40,9 @@ def test_sales_tax_is_computed_by_quickbooks_and_stored_back(sb: Any, masters: s
     sales = [ln for ln in obj["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
     assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in sales] == ["TAX", "NON"]
     assert obj["TxnTaxDetail"]["TotalTax"] == 7.25 and obj["TotalAmt"] == 157.25
-    row = rows(masters, "SELECT qb_status, qb_total_tax, qb_total_amt, qb_balance FROM invoices WHERE id = :i", i=inv)[0]
+    row = rows(
+        masters, "SELECT qb_status, qb_total_tax, qb_total_amt, qb_balance FROM invoices WHERE id = :i", i=inv
+    )[0]
     assert row == {
         "qb_status": "synced",
         "qb_total_tax": Decimal("7.25"),
@@ -42,11 +54,15 @@ def test_sales_tax_is_computed_by_quickbooks_and_stored_back(sb: Any, masters: s
 def test_a_tax_difference_is_reported_with_both_figures(sb: Any, masters: sa.Engine, push) -> None:
     customer, part = cmms_id(masters, "customers", "13"), cmms_id(masters, "items", "3")
     california = cmms_id(masters, "tax_codes", "2")
-    inv = add_invoice(masters, "TAX-2", customer, [(part, 4, "25.00", california)], total="108.00")  # CMMS used 8 %
+    inv = add_invoice(
+        masters, "TAX-2", customer, [(part, 4, "25.00", california)], total="108.00"
+    )  # CMMS used 8 %
 
     push("invoices")
 
-    row = rows(masters, "SELECT qb_id, qb_status, qb_error, qb_total_amt, total FROM invoices WHERE id = :i", i=inv)[0]
+    row = rows(
+        masters, "SELECT qb_id, qb_status, qb_error, qb_total_amt, total FROM invoices WHERE id = :i", i=inv
+    )[0]
     assert row["qb_id"] is not None and row["qb_status"] == "error"
     assert row["qb_total_amt"] == Decimal("107.25") and row["total"] == Decimal("108.00")
     assert "QuickBooks' total is 107.25 but the CMMS total is 108.00 (difference -0.75)" in row["qb_error"]
@@ -69,7 +85,9 @@ def test_an_invoice_discount_is_sent_as_a_discount_line(sb: Any, masters: sa.Eng
     }
 
 
-def test_an_invoice_number_someone_else_used_is_reported_not_duplicated(sb: Any, masters: sa.Engine, push) -> None:
+def test_an_invoice_number_someone_else_used_is_reported_not_duplicated(
+    sb: Any, masters: sa.Engine, push
+) -> None:
     customer, service = cmms_id(masters, "customers", "13"), cmms_id(masters, "items", "1")
     inv = add_invoice(masters, "1001", customer, [(service, 1, "10.00", None)])  # the seed's invoice 1001
 

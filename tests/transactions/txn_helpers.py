@@ -68,14 +68,16 @@ def add_invoice(
     the_total = Decimal(str(total)) if total is not None else subtotal - Decimal(str(discount or 0))
     new_id = execute(
         engine,
-        "INSERT INTO invoices (invoice_number, customer_id, invoice_date, due_date, subtotal, total, balance, "
+        "INSERT INTO invoices (invoice_number, customer_id, invoice_date, due_date, "
+        "subtotal, total, balance, "
         "status, discount_amount) VALUES (:n, :c, '2026-11-20', :due, :s, :t, :t, :st, :d) RETURNING id",
         n=number, c=customer_id, due=due, s=subtotal, t=the_total, st=status, d=discount,
     ).scalar_one()  # fmt: skip
     for no, ((item, qty, price, tax), amount) in enumerate(zip(lines, amounts, strict=True), start=1):
         execute(
             engine,
-            "INSERT INTO invoice_lines (invoice_id, line_no, item_id, description, quantity, unit_price, amount, "
+            "INSERT INTO invoice_lines (invoice_id, line_no, item_id, description, quantity, "
+            "unit_price, amount, "
             "tax_code_id) VALUES (:i, :no, :item, :d, :q, :p, :a, :t)",
             i=new_id, no=no, item=item, d=f"line {no}", q=qty, p=price, a=amount, t=tax,
         )  # fmt: skip
@@ -87,9 +89,9 @@ def add_bill(engine: sa.Engine, number: str | None, vendor_id: int, lines: list[
     total = Decimal(0)
     for line in lines:
         if line.get("item_id"):
-            line["amount"] = (Decimal(str(line["quantity_received"])) * Decimal(str(line["unit_cost"]))).quantize(
-                Decimal("0.01")
-            )
+            line["amount"] = (
+                Decimal(str(line["quantity_received"])) * Decimal(str(line["unit_cost"]))
+            ).quantize(Decimal("0.01"))
         total += Decimal(str(line["amount"]))
     new_id = execute(
         engine,
@@ -100,7 +102,8 @@ def add_bill(engine: sa.Engine, number: str | None, vendor_id: int, lines: list[
     for no, line in enumerate(lines, start=1):
         execute(
             engine,
-            "INSERT INTO purchase_invoice_lines (purchase_invoice_id, line_no, item_id, account_id, description, "
+            "INSERT INTO purchase_invoice_lines (purchase_invoice_id, line_no, item_id, "
+            "account_id, description, "
             "quantity_received, unit_cost, amount) VALUES (:i, :no, :item, :acct, :d, :q, :c, :a)",
             i=new_id, no=no, item=line.get("item_id"), acct=line.get("account_id"), d=f"bill line {no}",
             q=line.get("quantity_received"), c=line.get("unit_cost"), a=line["amount"],

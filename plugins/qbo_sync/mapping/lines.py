@@ -115,7 +115,8 @@ def check_transaction(mapping: Mapping) -> list[str]:
         )
     if txn.build is not None and txn.build not in BUILD_TRANSFORMS:
         problems.append(
-            f"transaction: unknown build transform `{txn.build}` (known: {', '.join(sorted(BUILD_TRANSFORMS))})"
+            f"transaction: unknown build transform `{txn.build}` "
+            f"(known: {', '.join(sorted(BUILD_TRANSFORMS))})"
         )
     if txn.lines is None and txn.build is None:
         problems.append("transaction: needs `lines` or a `build` transform")
@@ -129,7 +130,8 @@ def _check_lines(mapping: Mapping) -> list[str]:
     cols = LINE_COLUMNS.get(lines.table)
     if cols is None:
         return [
-            f"transaction.lines: unknown line table `{lines.table}` (known: {', '.join(sorted(LINE_COLUMNS))})"
+            f"transaction.lines: unknown line table `{lines.table}` "
+            f"(known: {', '.join(sorted(LINE_COLUMNS))})"
         ]
     named = [lines.parent, lines.order_by, lines.amount, lines.quantity, lines.price]
     problems = [f"transaction.lines refers to unknown column `{c}`" for c in named if c and c not in cols]

@@ -135,7 +135,9 @@ def push_transactions(entity: str, context: dict[str, Any]) -> dict[str, Any]:
     params = context.get("params") or {}
     selected = params.get("entities") or []
     if entity not in selected:
-        raise AirflowSkipException(f"`{entity}` is not in this run's `entities` param ({', '.join(selected)})")
+        raise AirflowSkipException(
+            f"`{entity}` is not in this run's `entities` param ({', '.join(selected)})"
+        )
     hook = _hook(context)
     _check_ready(hook)
     dry_run = bool(params.get("dry_run"))

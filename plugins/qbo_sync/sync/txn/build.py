@@ -153,7 +153,8 @@ def _discount_line(amount: Decimal) -> dict[str, Any]:
 
 def _waiting_text(who: str, exc: UnresolvedReference) -> str:
     names = "; ".join(
-        f"{m.table.replace('_', ' ').rstrip('s')} #{m.key} ({m.column.replace('_', ' ')}) is not in QuickBooks yet"
+        f"{m.table.replace('_', ' ').rstrip('s')} #{m.key} ({m.column.replace('_', ' ')}) "
+        "is not in QuickBooks yet"
         for m in exc.missing
     )
     return (
@@ -166,7 +167,9 @@ def agreed_revision(mapping: Mapping, out: Outgoing, obj: dict[str, Any]) -> str
     """The revision the record has once QuickBooks' derived values (``fill``: a due date from
     terms) are stored back, so storing them does not look like a CMMS edit at the next run."""
     txn = mapping.transaction
-    filled = [path for column, path in (txn.fill.items() if txn else []) if out.record.row.get(column) is None]
+    filled = [
+        path for column, path in (txn.fill.items() if txn else []) if out.record.row.get(column) is None
+    ]
     if not filled:
         return out.revision
     body = json.loads(json.dumps(out.body, default=str))

@@ -28,7 +28,8 @@ def check_settings(look: Lookups) -> None:
         if account_id is None:
             raise SettingsMissing(
                 f"expenses are not posted: the setting qb_settings.{name} (the account expenses are "
-                f"{side}ed to) is empty. Choose that account in the QuickBooks settings and run the sync again."
+                f"{side}ed to) is empty. Choose that account in the QuickBooks settings and run the sync "
+                "again."
             )
         if look.refs.to_qb_id("accounts", int(account_id)) is None:
             raise SettingsMissing(
