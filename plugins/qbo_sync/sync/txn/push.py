@@ -83,8 +83,8 @@ class TransactionPush:
         try:
             with self.ctx.engine.connect() as conn:
                 look = source.load_lookups(conn, self.ctx.mapping)
-            if self.ctx.mapping.transaction.build == "expense_journal_entry":  # type: ignore[union-attr]
-                check_settings(look)
+            if self.ctx.mapping.transaction.build == "expense_journal_entry" and self._any_record():  # type: ignore[union-attr]
+                check_settings(look)  # only when there is something to post
             if not self.ctx.dry_run:
                 self._resolve_open_sends(look)
             for page in source.record_pages(self.ctx.engine, self.ctx.mapping):
@@ -101,6 +101,10 @@ class TransactionPush:
             problems.append(f"{self.ctx.counts.waiting} record(s) waiting for a reference")
         self._finish(PARTIAL if problems else "success", "; ".join(problems) or None)
         return self.ctx.counts
+
+    def _any_record(self) -> bool:
+        with self.ctx.engine.connect() as conn:
+            return conn.execute(sa.select(self.ctx.table.c.id).limit(1)).first() is not None
 
     def _finish(self, status: str, message: str | None) -> None:
         self.ctx.recorder.log_overflow()
