@@ -144,6 +144,9 @@ def party_qb_id(mapping: Mapping, row: dict[str, Any], look: Lookups) -> str | N
 
 
 def _discount_line(amount: Decimal) -> dict[str, Any]:
+    """A value-based discount on the invoice's subtotal (Intuit's Invoice reference, "Line:
+    DiscountLine"; ``DiscountAccountRef`` left out: QuickBooks then books it to the company's default
+    discount account)."""
     return {
         "DetailType": "DiscountLineDetail",
         "Amount": json_number(amount.quantize(Decimal("0.01"))),
