@@ -37,8 +37,8 @@ def test_waiting_for_a_customer_then_sent_once_it_is_linked(
     row = rows(masters, "SELECT qb_id, qb_status, qb_error FROM invoices WHERE id = :i", i=inv)[0]
     assert row["qb_id"] is None and row["qb_status"] == "not_synced"
     assert row["qb_error"] == (
-        f"Invoice 'INV-7001': waiting for a reference: customer #{new_customer} (customer id) is not in "
-        "QuickBooks yet. It is sent automatically once that record is synced to QuickBooks."
+        f"Invoice 'INV-7001': waiting for a reference: customer 'Harbor Point Marina' (CMMS #{new_customer}) "
+        "is not in QuickBooks yet. It is sent automatically once that record is synced to QuickBooks."
     )
     assert sb.counters()["batch"] == 0
     run = rows(masters, "SELECT status, waiting, message FROM sync_runs WHERE entity = 'invoices'")[0]

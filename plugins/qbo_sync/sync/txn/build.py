@@ -96,7 +96,7 @@ def build(mapping: Mapping, rec: TxnRecord, look: Lookups) -> Outgoing:
         if txn.tax == "us_sales_tax":
             us_sales_tax(body)
     except UnresolvedReference as exc:
-        raise Waiting(_waiting_text(who, exc)) from None
+        raise Waiting(_waiting_text(who, exc, look)) from None
     except TransformProblem as exc:
         raise Invalid([str(exc)]) from None
     except RecordError as exc:
@@ -154,15 +154,19 @@ def _discount_line(amount: Decimal) -> dict[str, Any]:
     }
 
 
-def _waiting_text(who: str, exc: UnresolvedReference) -> str:
-    names = "; ".join(
-        f"{m.table.replace('_', ' ').rstrip('s')} #{m.key} ({m.column.replace('_', ' ')}) "
-        "is not in QuickBooks yet"
-        for m in exc.missing
-    )
+def _waiting_text(who: str, exc: UnresolvedReference, look: Lookups) -> str:
+    parts = []
+    for m in exc.missing:
+        kind = m.table.replace("_", " ").removesuffix("s")
+        name = look.unlinked.get(m.table, {}).get(int(m.key)) if m.key.isdigit() else None
+        parts.append(
+            f"{kind} '{name}' (CMMS #{m.key}) is not in QuickBooks yet"
+            if name
+            else f"{kind} #{m.key} is not in QuickBooks yet"
+        )
     return (
-        f"{who}: waiting for a reference: {names}. It is sent automatically once that record is "
-        "synced to QuickBooks."
+        f"{who}: waiting for a reference: {'; '.join(parts)}. It is sent automatically once that record "
+        "is synced to QuickBooks."
     )
 
 

@@ -36,6 +36,7 @@ class Lookups:
     related: dict[tuple[str, str], dict[int, Any]]
     settings: dict[str, Any]
     purposes: dict[str, dict[int, tuple[str | None, int | None]]]  # table -> id -> (number, customer)
+    unlinked: dict[str, dict[int, str]]  # names of referenced records not in QuickBooks yet (messages)
 
 
 def load_lookups(conn: sa.Connection, mapping: Mapping) -> Lookups:
@@ -60,7 +61,27 @@ def load_lookups(conn: sa.Connection, mapping: Mapping) -> Lookups:
             t = schema.metadata.tables[name]
             rows = conn.execute(sa.select(t.c.id, t.c[number], t.c.customer_id))
             purposes[name] = {int(r[0]): (r[1], r[2]) for r in rows}
-    return Lookups(refs, accounts, related, settings, purposes)
+    return Lookups(refs, accounts, related, settings, purposes, _unlinked_names(conn))
+
+
+TITLES = {
+    "customers": "display_name",
+    "vendors": "display_name",
+    "items": "name",
+    "accounts": "name",
+    "tax_codes": "name",
+}
+
+
+def _unlinked_names(conn: sa.Connection) -> dict[str, dict[int, str]]:
+    """Names of the referenced records that are not linked yet (few once masters synced), so a
+    waiting transaction can name the record it waits for."""
+    out: dict[str, dict[int, str]] = {}
+    for name, column in TITLES.items():
+        t = schema.metadata.tables[name]
+        rows = conn.execute(sa.select(t.c.id, t.c[column]).where(t.c.qb_id.is_(None)))
+        out[name] = {int(r[0]): str(r[1]) for r in rows if r[1] is not None}
+    return out
 
 
 def record_pages(engine: sa.Engine, mapping: Mapping, page: int = PAGE) -> Iterator[list[TxnRecord]]:
