@@ -10,8 +10,11 @@ Keeps the CMMS database and QuickBooks Online (QBO) in step, in the product's or
    pull what changed in QBO (CDC), push what changed in the CMMS (batched creates with requestid,
    sparse updates with the current SyncToken) and merge fields edited on both sides by the
    mapping's ownership rule or into the conflict queue (`sync_conflicts`).
-3. **Transactions (CMMS → QBO)**: sales invoices, bills and expenses go here, after the masters
-   they refer to (next stage of the product).
+3. **Transactions (CMMS → QBO)**: `push_invoices`, `push_bills`, `push_expenses` (expenses as
+   journal entries), after the masters they refer to, so a customer, vendor or item created
+   upstream in this run is already linked. A transaction whose reference is not in QuickBooks yet
+   waits with a status naming it. Creates are exactly once (requestid, DocNumber lookup after an
+   unanswered send); edits become sparse updates; voided invoices are voided.
 
 Before them, `check_changes` asks QuickBooks once for the whole run (one batch, one CDC) which
 entities changed; an entity with nothing new reads nothing, so a quiet run costs two requests.
@@ -29,15 +32,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, Param, task
 
 REFERENCE = ["accounts", "tax_codes", "tax_rates"]
 MASTERS = ["customers", "items", "vendors"]
+TRANSACTIONS = ["invoices", "bills", "expenses"]
+ALL = REFERENCE + MASTERS + TRANSACTIONS
 
 with DAG(
     dag_id="qbo_full_sync",
-    description="QuickBooks Online: COA + tax, then customers/items/vendors both ways",
+    description="QuickBooks Online: COA + tax, customers/items/vendors both ways, then transactions",
     schedule=None,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
@@ -47,10 +51,10 @@ with DAG(
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1), "pool": "qbo_api"},
     params={
         "entities": Param(
-            REFERENCE + MASTERS,
+            ALL,
             type="array",
-            items={"type": "string", "enum": REFERENCE + MASTERS},
-            description="Which entities to sync (reference data is pulled before masters).",
+            items={"type": "string", "enum": ALL},
+            description="Which entities to sync (reference data, then masters, then transactions).",
         ),
         "full_refresh": Param(False, type="boolean", description="Re-read everything, not only changes."),
         "dry_run": Param(False, type="boolean", description="Report what would change; write nothing."),
@@ -86,13 +90,23 @@ with DAG(
         sync_entity.override(task_id=f"sync_{name}", trigger_rule="none_failed")(entity=name)
         for name in MASTERS
     ]
-    transactions = EmptyOperator(
-        task_id="transactions",
-        trigger_rule="none_failed_min_one_success",
-        doc_md="Invoices, bills and expenses push here.",
-    )
+
+    @task(task_id="push")
+    def push_transactions(entity: str, **context) -> dict:
+        """Push one kind of transaction to QuickBooks; returns counts by direction and outcome."""
+        from qbo_sync.sync.tasks import push_transactions as run
+
+        return run(entity, context)
+
+    # "none_failed": pushes run when masters were left out of `entities` (skipped), never after one
+    # failed (a transaction would wait for a master that failed to sync).
+    transactions = [
+        push_transactions.override(task_id=f"push_{name}", trigger_rule="none_failed")(entity=name)
+        for name in TRANSACTIONS
+    ]
 
     ready >> check_changes() >> reference
     for master in masters:
         reference >> master
-    masters >> transactions
+    for push in transactions:
+        masters >> push

@@ -44,7 +44,8 @@ def test_full_sync_order(dagbag):
     for master in ("sync_customers", "sync_items", "sync_vendors"):
         upstream = dag.get_task(master).get_flat_relative_ids(upstream=True)
         assert {"pull_accounts", "pull_tax_codes", "pull_tax_rates", "preflight"} <= upstream
-    assert {"sync_customers", "sync_items", "sync_vendors"} <= dag.get_task("transactions").upstream_task_ids
+    for push in ("push_invoices", "push_bills", "push_expenses"):
+        assert {"sync_customers", "sync_items", "sync_vendors"} <= dag.get_task(push).upstream_task_ids
     assert all(dag.get_task(t).pool == "qbo_api" for t in ("pull_accounts", "sync_items"))
 
 

@@ -62,7 +62,10 @@ def customers(**changes: Any) -> dict[str, Any]:
 
 def test_all_shipped_files_load() -> None:
     mappings = load_mappings(SHIPPED)
-    assert set(mappings) == {"accounts", "tax_codes", "tax_rates", "customers", "vendors", "items"}
+    assert set(mappings) == {
+        *("accounts", "tax_codes", "tax_rates", "customers", "vendors", "items"),
+        *("invoices", "bills", "expenses"),
+    }
     assert {m.direction for k, m in mappings.items() if k in {"accounts", "tax_codes", "tax_rates"}} == {
         "pull"
     }

@@ -53,6 +53,8 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, Column, Index, Table, UniqueConstraint
 
 from qbo_sync.db.columns import (
+    FALSE,
+    ID,
     MONEY,
     QB_STATUSES,
     QTY,
@@ -385,6 +387,38 @@ SYNC_TABLES = tuple(
 )
 SYNCED_TABLES = tuple(name for name in CMMS_TABLES if "qb_status" in metadata.tables[name].c)
 UPDATED_AT_TABLES = tuple(t.name for t in metadata.sorted_tables if "updated_at" in t.c)
+
+# --- Transaction pushes (migration 0007, issue 8) --------------------------------------------------
+# Columns the integration adds to contract tables (never renaming or repurposing a contract column):
+# QuickBooks' own figures stored back next to the CMMS ones, an invoice-level discount, and the
+# Accounts Payable account of a bill (QuickBooks' default AP account when empty).
+invoices.append_column(Column("discount_amount", MONEY, comment="invoice-level discount sent to QBO"))
+invoices.append_column(Column("qb_total_amt", MONEY, comment="QuickBooks TotalAmt"))
+invoices.append_column(Column("qb_total_tax", MONEY, comment="QuickBooks TxnTaxDetail.TotalTax"))
+invoices.append_column(Column("qb_balance", MONEY, comment="QuickBooks Balance"))
+purchase_invoices.append_column(
+    Column("ap_account_id", ID, comment="accounts.id; empty: the default AP account")
+)
+purchase_invoices.append_column(Column("qb_total_amt", MONEY, comment="QuickBooks TotalAmt"))
+purchase_invoices.append_column(Column("qb_balance", MONEY, comment="QuickBooks Balance"))
+sync_runs.append_column(
+    Column("waiting", sa.Integer, nullable=False, server_default="0", comment="waiting for a reference")
+)
+# Per pushed transaction: the revision QuickBooks last agreed to, and an open send (``sending_since``
+# set before a create/update leaves, cleared in the transaction that records the answer): a record
+# still "sending" at the next run may exist in QuickBooks, so it is looked up by DocNumber first.
+sync_txn_state = Table(
+    "sync_txn_state",
+    metadata,
+    Column("entity", sa.Text, primary_key=True),
+    Column("cmms_id", ID, primary_key=True, autoincrement=False),
+    Column("doc_number", sa.Text, comment="DocNumber sent to QuickBooks (the lookup key)"),
+    Column("agreed_revision", sa.Text, comment="hash of the body QuickBooks last accepted"),
+    Column("sent_revision", sa.Text),
+    Column("request_id", sa.Text),
+    Column("sending_since", TIMESTAMP, comment="set while a write's outcome is unknown"),
+    Column("voided", sa.Boolean, nullable=False, server_default=FALSE),
+)
 
 __all__ = [
     "ADOPTION_TABLES",

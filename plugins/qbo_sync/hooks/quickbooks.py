@@ -98,7 +98,9 @@ class QuickBooksHook(BaseHook):
         s = self.settings
         realm = s.require_realm()
         budget = SharedBudget(self.cmms_engine, realm)  # deployment-wide QBO limits (design decision 4)
-        transport = Transport(s.base_url, realm, self.get_token_manager(), budget=budget)
+        transport = Transport(
+            s.base_url, realm, self.get_token_manager(), budget=budget, minor_version=s.minor_version
+        )
         return QBOClient(transport)
 
     def test_connection(self) -> tuple[bool, str]:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from qbo_sync.mapping.checks import check_mapping
 from qbo_sync.mapping.contract import column_kind
 from qbo_sync.mapping.errors import MappingConfigError
+from qbo_sync.mapping.lines import check_transaction, complete_transaction
 from qbo_sync.mapping.model import Mapping
 from qbo_sync.mapping.transforms import DEFAULT_FOR_KIND
 
@@ -41,9 +42,10 @@ def load_mapping(path: str | os.PathLike[str]) -> Mapping:
     except ValidationError as exc:
         raise MappingConfigError(file.name, _describe_validation(exc, raw)) from None
     problems = check_mapping(mapping, expected_entity=file.stem)
+    problems += check_transaction(mapping)
     if problems:
         raise MappingConfigError(file.name, "; ".join(problems))
-    return _complete(mapping)
+    return complete_transaction(_complete(mapping))
 
 
 def load_mappings(folder: str | os.PathLike[str] | None = None) -> dict[str, Mapping]:

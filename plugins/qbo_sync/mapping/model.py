@@ -104,6 +104,61 @@ class PushConstant(_Strict):
     _when = field_validator("when", mode="before")(_listify)
 
 
+class LineKind(_Strict):
+    """One kind of transaction line (an item line, an account line); the first kind whose ``when``
+    holds for a line row maps it. ``fields``/``references`` are paths inside one ``Line`` object."""
+
+    detail_type: str  # e.g. SalesItemLineDetail
+    when: Condition | None = None
+    fields: list[FieldMap] = []
+    references: list[Reference] = []
+
+    _when = field_validator("when", mode="before")(_listify)
+
+
+class LineMap(_Strict):
+    """The line rows of a transaction (``invoice_lines`` of ``invoices``) and how they become ``Line``."""
+
+    table: str
+    parent: str  # column of ``table`` holding the transaction's id
+    order_by: str = "line_no"
+    amount: str = "amount"
+    quantity: str | None = None  # with ``price``: amount must equal quantity x price to the cent
+    price: str | None = None
+    kinds: list[LineKind]
+
+
+class RelatedValue(_Strict):
+    """A value of a referenced record sent with the transaction (the customer's e-mail as BillEmail)."""
+
+    qbo: str
+    via: str  # reference column of the transaction's table
+    table: str
+    column: str
+
+
+class Transaction(_Strict):
+    """What a pushed transaction needs beyond plain fields (see ``include/mappings/README.md``)."""
+
+    doc_number: str | None = None  # column sent as DocNumber (QuickBooks' filterable natural key)
+    doc_number_default: str  # DocNumber when that column is empty, e.g. "CMMS-INV-{id}"
+    private_note: str  # the CMMS key for people, e.g. "CMMS invoice {id}" (never used for lookups)
+    note_column: str | None = None  # appended to PrivateNote (a bill's memo)
+    party: str | None = None  # reference column matched on lookups (customer_id / vendor_id)
+    void_when: Condition | None = None
+    total: str | None = None  # CMMS column compared with QuickBooks' TotalAmt
+    store: dict[str, str] = {}  # integration column <- QuickBooks path, after every write
+    fill: dict[str, str] = {}  # column <- QuickBooks path, only when the CMMS left it empty
+    related: list[RelatedValue] = []
+    extra_references: list[Reference] = []  # references held in integration-added columns
+    discount: str | None = None  # column holding an invoice-level discount amount
+    tax: str | None = None  # named tax transform (``us_sales_tax``)
+    build: str | None = None  # named transform building the lines (``expense_journal_entry``)
+    lines: LineMap | None = None
+
+    _void = field_validator("void_when", mode="before")(_listify)
+
+
 class Mapping(_Strict):
     """One synced entity: CMMS table ⇄ QBO entity."""
 
@@ -120,6 +175,7 @@ class Mapping(_Strict):
     references: list[Reference] = []
     readonly_qbo: list[str] = []
     push_constants: list[PushConstant] = []
+    transaction: Transaction | None = None  # pushed transactions only
     source: str = ""  # file name, set by the loader
 
     @field_validator("natural_key", mode="before")

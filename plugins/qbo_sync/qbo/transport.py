@@ -117,6 +117,7 @@ class Transport:
         budget: RequestBudget | None = None,
         rng: Callable[[], float] = random.random,
         kind_timeouts: Mapping[str, tuple[float, float]] | None = None,
+        minor_version: int | str = MINOR_VERSION,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -134,6 +135,8 @@ class Transport:
         self._sleep = sleep
         self.budget = budget or budget_for(self.realm_id)
         self._rng = rng
+        # The connection's minor version (settings raise anything older to 75, qbo-api.md §1).
+        self.minor_version = str(minor_version)
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, realm_id={self.realm_id!r})"
@@ -158,7 +161,7 @@ class Transport:
         kind: str = "read",
     ) -> ParsedResponse:
         """Send one logical request (with retries); return the parsed body or raise a QBOError."""
-        query = {**(params or {}), "minorversion": MINOR_VERSION}
+        query = {**(params or {}), "minorversion": self.minor_version}
         retry_safe = kind in SAFE_KINDS or bool(query.get("requestid"))
         target = redacted_target(path, query)
         refreshed = False

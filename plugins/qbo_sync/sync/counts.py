@@ -15,7 +15,9 @@ class SyncCounts:
     ``failed``: records that could not be synced (listed in ``sync_record_errors``).
     ``conflicts``: records with a field changed on both sides that waits for a person.
     ``skipped``: QuickBooks objects deliberately not synced (e.g. item categories).
-    ``unchanged``: pulled objects the CMMS already had.
+    ``unchanged``: pulled objects the CMMS already had (pushed transactions: already agreed).
+    ``waiting``: transactions not sent because a customer, vendor, item or account they refer to
+    is not in QuickBooks yet (sent by a later run once it is).
     """
 
     pulled: int = 0
@@ -26,6 +28,7 @@ class SyncCounts:
     conflicts: int = 0
     skipped: int = 0
     unchanged: int = 0
+    waiting: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -171,3 +171,34 @@ def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
     else:
         log.info("%s: %s", entity, summary)
     return result
+
+
+def push_transactions(entity: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Push one transaction mapping (invoices, bills, expenses) to QuickBooks; return its counts by
+    direction and outcome ("created in QuickBooks", "waiting for a reference", ...)."""
+    from qbo_sync.mapping import load_mappings
+    from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
+    from qbo_sync.sync.txn import SettingsMissing, TransactionPush, describe, outcome_counts
+
+    params = context.get("params") or {}
+    selected = params.get("entities") or []
+    if entity not in selected:
+        raise AirflowSkipException(
+            f"`{entity}` is not in this run's `entities` param ({', '.join(selected)})"
+        )
+    hook = _hook(context)
+    _check_ready(hook)
+    dry_run = bool(params.get("dry_run"))
+    try:
+        counts = TransactionPush(
+            load_mappings()[entity],
+            hook.get_conn(),
+            hook.cmms_engine,
+            realm_id=hook.settings.require_realm(),
+            run_key=_run_key(context),
+            dry_run=dry_run,
+        ).run()
+    except (SettingsMissing, ReconnectNeeded, FatalError) as exc:  # a person must act first
+        raise AirflowFailException(f"{entity}: {exc}") from exc
+    log.info("%s%s (CMMS → QuickBooks): %s", "[dry run] " if dry_run else "", entity, describe(counts))
+    return {"direction": "CMMS → QuickBooks", "dry_run": dry_run, **outcome_counts(counts)}
