@@ -130,8 +130,7 @@ def test_a_name_already_in_quickbooks_is_linked_by_the_batched_lookup(
 @pytest.fixture()
 def big_company() -> Iterator[Any]:
     """A sandbox company with 5,000 customers (throttling off)."""
-    from qbo_sandbox import SandboxConfig, SandboxServer
-    from qbo_sandbox import SeedSpec
+    from qbo_sandbox import SandboxConfig, SandboxServer, SeedSpec
 
     server = SandboxServer(SandboxConfig(port=0, throttle=False, seed=SeedSpec(customers=5000)))
     server.start()

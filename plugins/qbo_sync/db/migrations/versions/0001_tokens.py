@@ -1,7 +1,7 @@
 """Token custody: qbo_tokens (encrypted OAuth tokens per realm) and qbo_oauth_states.
 
 Revision ID: 0001
-Revises: 
+Revises: <base>
 Create Date: 2026-11-26
 """
 
