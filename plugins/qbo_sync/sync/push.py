@@ -382,11 +382,14 @@ class Pusher:
         snap = dict(old)
         for item in m.mapped:
             col = item.column
-            if m.pushes(item) and not item.create_only:
-                if col in o.fields or (col not in snap and col not in still_open):
-                    snap[col] = local_cmp.get(col)
-            elif col in remote and m.pulls(item):
+            if col in still_open:
+                continue  # waits for a person; neither side's value is agreed yet
+            if col in remote and m.pulls(item):
+                # What QuickBooks answered is the truth to store: its defaults for what was not sent
+                # (Taxable, PurchaseCost) and its spelling of what was.
                 snap[col] = remote_cmp.get(col)
                 if remote_cmp.get(col) != local_cmp.get(col):
                     update[col] = remote[col]
+            elif m.pushes(item) and not item.create_only and (col in o.fields or col not in snap):
+                snap[col] = local_cmp.get(col)
         return update, snap

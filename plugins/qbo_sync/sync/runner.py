@@ -107,6 +107,7 @@ class EntitySync:
             accounts=accounts,
             now=self.now,
             dry_run=self.dry_run,
+            full_refresh=self.full_refresh,
         )
         self._loader = PullLoader(ctx)
         return ctx
