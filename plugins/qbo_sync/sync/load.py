@@ -31,10 +31,10 @@ import sqlalchemy as sa
 
 from qbo_sync.mapping import MergeResult, RecordError, SkipRecord, comparable, merge, qbo_to_row
 from qbo_sync.sync import messages, store
+from qbo_sync.sync.agreed import agreed_matches
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.extract import _last_updated
 from qbo_sync.sync.linking import NaturalKeyLinks
-from qbo_sync.sync.agreed import agreed_matches
 from qbo_sync.sync.load_plan import Mapped, PagePlan, PageRows, write_plan
 from qbo_sync.sync.load_redo import DB_REFUSALS, SavepointRedo, local_id
 from qbo_sync.sync.record import RecordFailure, _db_reason, unreadable
@@ -201,8 +201,12 @@ class PullLoader(SavepointRedo):
         elif linking:
             result = merge(self.ctx.mapping, self.links.base(local), local, remote)
             self._merge(plan, local, remote, result, set(), True)
-        elif remote["qb_sync_token"] == local.get("qb_sync_token") and int(local["id"]) in snaps and (
-            not self.ctx.full_refresh or agreed_matches(self.ctx.mapping, snaps[int(local["id"])], remote)
+        elif (
+            remote["qb_sync_token"] == local.get("qb_sync_token")
+            and int(local["id"]) in snaps
+            and (
+                not self.ctx.full_refresh or agreed_matches(self.ctx.mapping, snaps[int(local["id"])], remote)
+            )
         ):
             self.ctx.counts.unchanged += 1
         else:

@@ -35,7 +35,7 @@ from qbo_sync.mapping import RecordError, comparable, qbo_to_row, row_to_qbo, va
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
 from qbo_sync.qbo.errors import FatalError, QBOError, RecordRejected, StaleObject
 from qbo_sync.qbo.paging import quote
-from qbo_sync.sync import messages, store
+from qbo_sync.sync import messages, outbox, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.load import PullLoader
 from qbo_sync.sync.record import RecordFailure
@@ -208,6 +208,8 @@ class Pusher:
         )
 
     def _create_batch(self, items: list[Outgoing]) -> None:
+        sends = [outbox.Send(o.row, o.body, o.request_id) for o in items]
+        outbox.record_sends(self.ctx, sends)  # committed before sending (see sync.outbox)
         outcomes = self._batch("create", items)
         done: list[tuple[Outgoing, dict[str, Any]]] = []
         for o in items:
@@ -226,6 +228,7 @@ class Pusher:
                     )
                 )
         self._record_success(done, {})
+        outbox.mark_answered(self.ctx, sends)
 
     # --- updates -------------------------------------------------------------------------------
 

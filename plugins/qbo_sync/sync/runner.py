@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import QBOClient
-from qbo_sync.sync import store
+from qbo_sync.sync import outbox, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.counts import SyncCounts
 from qbo_sync.sync.extract import Extract, plan_mode
@@ -79,6 +79,8 @@ class EntitySync:
         self.recorder.start(self.now)
         ctx = self._context()
         try:
+            if self.mapping.direction != "pull":
+                outbox.resolve_unfinished(ctx)  # before the pull, so it does not import them anew
             pulled_everything = self._pull(ctx) if self.mapping.direction != "push" else False
             if self.mapping.direction != "pull":
                 Pusher(ctx, self._loader, pulled_everything=pulled_everything).run()
