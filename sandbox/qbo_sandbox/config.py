@@ -56,3 +56,6 @@ class SandboxConfig:
     # Replay the faulted items of an HTTP 200 batch for a repeated requestid (True, the harsher
     # reading) or re-execute them (False). Whether QBO replays faults is UNCONFIRMED (qbo-api.md §1).
     replay_faults: bool = True
+    # Seconds a superseded refresh token still refreshes: 0 = strict (the default), e.g. 86400 =
+    # the 24 h older Intuit docs described. Intuit's current grace window is UNCONFIRMED (§8).
+    refresh_grace_s: float = 0.0

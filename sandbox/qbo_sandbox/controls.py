@@ -8,8 +8,9 @@ real or scripted), ``replayed`` (writes/batches answered from the requestid cach
 A request is counted under its kind when it arrives, whatever its outcome.
 
 Fault kinds (:class:`FaultScript`): ``429``, ``500``, ``503`` (QBO-shaped bodies),
-``timeout_after_commit`` (the request is executed, then the connection is held and closed
-unanswered), ``drop`` (closed without an answer, nothing executed), ``hold`` (the request is
+``drop_after_commit`` (the request is executed, then the connection is closed at once, no
+answer: a connection dropped mid-response), ``timeout_after_commit`` (the request is executed,
+then the connection is held and closed unanswered), ``drop`` (closed without an answer, nothing executed), ``hold`` (the request is
 admitted like any other, counted in flight, then waits until :meth:`FaultScript.release_holds`, the
 ``POST /_sandbox/release-holds`` control, a reset or the server's stop lets it go on; it is then
 answered normally). ``hold`` makes "N requests inside the server at once" a state a test can wait
@@ -31,7 +32,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qbo_sandbox.server import SandboxServer
 
-FAULT_KINDS = frozenset({"429", "500", "503", "timeout_after_commit", "drop", "hold"})
+FAULT_KINDS = frozenset(
+    {"429", "500", "503", "timeout_after_commit", "drop_after_commit", "drop", "hold"}
+)
+AFTER_COMMIT = frozenset({"timeout_after_commit", "drop_after_commit"})
 BASE_KINDS = ("query", "cdc", "batch", "write", "read", "token", "revoke", "throttled", "replayed", "total")
 
 
@@ -167,6 +171,9 @@ def handle_control(
         if route == ("POST", "throttle"):
             server.set_throttle(bool(body["enabled"]))
             return 200, {"throttle": bool(body["enabled"])}
+        if route == ("POST", "refresh-grace"):
+            server.set_refresh_grace(float(body["seconds"]))
+            return 200, {"refresh_grace_s": server.oauth.refresh_grace_s}
         if route == ("GET", "replay-faults"):
             return 200, {"replay_faults": server.replay.replay_faults}
         if route == ("POST", "replay-faults"):

@@ -22,7 +22,7 @@ from qbo_sandbox import entities, faults
 from qbo_sandbox.clock import Clock, format_time
 from qbo_sandbox.company import Company
 from qbo_sandbox.config import SandboxConfig
-from qbo_sandbox.controls import Counters, FaultRule, FaultScript, handle_control
+from qbo_sandbox.controls import AFTER_COMMIT, Counters, FaultRule, FaultScript, handle_control
 from qbo_sandbox.http_api import DataAPI
 from qbo_sandbox.http_api import classify as classify_api
 from qbo_sandbox.http_common import Request, Response
@@ -63,6 +63,7 @@ class SandboxServer:
             code_ttl=self.config.code_ttl,
         )
         self.oauth = OAuthServer(app, lambda: self.clock.now().timestamp())
+        self.oauth.refresh_grace_s = self.config.refresh_grace_s
         self.api = DataAPI(self)
         self._httpd: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -143,6 +144,7 @@ class SandboxServer:
         self.replay.replay_faults = self.config.replay_faults
         self.faults.clear()
         self.throttle.reset()
+        self.oauth.refresh_grace_s = self.config.refresh_grace_s
         if tokens:
             self.oauth.clear()
 
@@ -154,6 +156,12 @@ class SandboxServer:
     def set_replay_faults(self, enabled: bool) -> None:
         """Replay (True) or re-execute (False) faulted items of a remembered batch answer."""
         self.replay.replay_faults = enabled
+
+    def set_refresh_grace(self, seconds: float) -> None:
+        """Seconds a superseded refresh token still refreshes (0: strict, ``invalid_grant``)."""
+        if seconds < 0:
+            raise ValueError("the refresh grace must be >= 0 s")
+        self.oauth.refresh_grace_s = float(seconds)
 
     def set_throttle(self, enabled: bool) -> None:
         self.throttle.enabled = enabled
@@ -219,7 +227,7 @@ class SandboxServer:
         if kind is not None:
             self.count(kind)
         rule = self.faults.take(req.method, req.target)
-        if rule is not None and rule.kind not in ("timeout_after_commit", "hold"):
+        if rule is not None and rule.kind not in (*AFTER_COMMIT, "hold"):
             self._delay()
             return self._scripted(rule)
         hold = rule is not None and rule.kind == "hold"
@@ -232,6 +240,8 @@ class SandboxServer:
             answer = self._serve_other(req)
         if rule is not None and rule.kind == "timeout_after_commit":
             return Response.no_answer("hold")
+        if rule is not None and rule.kind == "drop_after_commit":
+            return Response.no_answer("drop")
         return answer
 
     def _serve_other(self, req: Request) -> Response:
