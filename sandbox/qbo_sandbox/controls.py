@@ -8,17 +8,19 @@ real or scripted), ``replayed`` (writes/batches answered from the requestid cach
 A request is counted under its kind when it arrives, whatever its outcome.
 
 Fault kinds (:class:`FaultScript`): ``429``, ``500``, ``503`` (QBO-shaped bodies),
-``drop_after_commit`` (the request is executed, then the connection is closed at once, no
+``drop_after_commit`` (the request is executed, then the connection is closed at once without an
 answer: a connection dropped mid-response), ``timeout_after_commit`` (the request is executed,
-then the connection is held and closed unanswered), ``drop`` (closed without an answer, nothing executed), ``hold`` (the request is
-admitted like any other, counted in flight, then waits until :meth:`FaultScript.release_holds`, the
-``POST /_sandbox/release-holds`` control, a reset or the server's stop lets it go on; it is then
-answered normally). ``hold`` makes "N requests inside the server at once" a state a test can wait
-for (``GET /_sandbox/faults`` reports ``held``) instead of a race against a latency.
+then the connection is held and closed unanswered), ``drop`` (closed without an answer, nothing
+executed), ``hold`` (the request is admitted like any other, counted in flight, then waits until
+:meth:`FaultScript.release_holds`, the ``POST /_sandbox/release-holds`` control, a reset or the
+server's stop lets it go on; it is then answered normally). ``hold`` makes "N requests inside the
+server at once" a state a test can wait for (``GET /_sandbox/faults`` reports ``held``) instead of
+a race against a latency.
 
 ``GET``/``POST /_sandbox/replay-faults`` (``{"enabled": false}``) reads/sets
 ``SandboxConfig.replay_faults`` at run time (see :mod:`qbo_sandbox.http_replay`); ``reset`` restores
-the configured value.
+the configured value. ``POST /_sandbox/refresh-grace`` (``{"seconds": 86400}``) sets how long a
+superseded refresh token still refreshes (0 = strict; ``reset`` restores the configured value).
 """
 
 from __future__ import annotations
@@ -32,9 +34,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qbo_sandbox.server import SandboxServer
 
-FAULT_KINDS = frozenset(
-    {"429", "500", "503", "timeout_after_commit", "drop_after_commit", "drop", "hold"}
-)
+FAULT_KINDS = frozenset({"429", "500", "503", "timeout_after_commit", "drop_after_commit", "drop", "hold"})
 AFTER_COMMIT = frozenset({"timeout_after_commit", "drop_after_commit"})
 BASE_KINDS = ("query", "cdc", "batch", "write", "read", "token", "revoke", "throttled", "replayed", "total")
 
