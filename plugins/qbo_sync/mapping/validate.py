@@ -147,7 +147,8 @@ def _account_problems(check: AccountCheck, account_id: int, accounts: dict[int, 
     info = accounts.get(account_id)
     if info is None:
         return [
-            f"{check.need}; account #{account_id} is not a known QuickBooks account (sync accounts first)"
+            f"{check.need}; account #{account_id} is not in the CMMS accounts list (choose one of the "
+            "accounts that came from QuickBooks)"
         ]
     name = f"'{info.name}'" if info.name else f"account #{account_id}"
     kind = info.account_type or "unknown"

@@ -33,9 +33,9 @@ from typing import Any
 
 from qbo_sync.mapping import RecordError, comparable, qbo_to_row, row_to_qbo, validate_for_push
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
-from qbo_sync.qbo.errors import FatalError, QBOError, RecordRejected, StaleObject
+from qbo_sync.qbo.errors import DuplicateName, FatalError, QBOError, RecordRejected, StaleObject
 from qbo_sync.qbo.paging import quote
-from qbo_sync.sync import messages, outbox, store
+from qbo_sync.sync import explain, messages, outbox, store
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.load import PullLoader
 from qbo_sync.sync.record import RecordFailure
@@ -102,6 +102,20 @@ class Pusher:
         )
         rid = request_id_for(ctx.realm_id, ctx.mapping.qbo_entity, row["id"], _revision(body))
         return Outgoing(row, body, list(sent), rid, rid.replace("-", "")[:10])
+
+    def _rejected(self, row: dict[str, Any], error: QBOError, action: str) -> RecordFailure:
+        """QuickBooks refused ``row``: the message names the clashing record or the inactive
+        reference when QuickBooks' own words do not (see :mod:`.explain`)."""
+        ctx = self.ctx
+        if isinstance(error, DuplicateName):
+            clash = explain.find_clash(ctx, row)
+            return messages.rejected(
+                ctx.mapping, row, error, action, clash=clash.describe() if clash else None
+            )
+        if error.code == "610":
+            inactive = explain.inactive_references(ctx, row, error.element)
+            return messages.rejected(ctx.mapping, row, error, action, inactive=inactive)
+        return messages.rejected(ctx.mapping, row, error, action)
 
     def _fail(self, failure: messages.RecordFailure) -> None:
         self.ctx.counts.failed += 1
@@ -222,11 +236,7 @@ class Pusher:
                     f"{self.ctx.who(o.row)}: created in QuickBooks (Id {outcome.object.get('Id')})",
                 )
             else:
-                self._fail(
-                    messages.rejected(
-                        self.ctx.mapping, o.row, outcome.error or QBOError("no answer"), "create"
-                    )
-                )
+                self._fail(self._rejected(o.row, outcome.error or QBOError("no answer"), "create"))
         self._record_success(done, {})
         outbox.mark_answered(self.ctx, sends)
 
@@ -306,11 +316,7 @@ class Pusher:
             elif isinstance(outcome.error, StaleObject):
                 self._retry_stale(o)
             else:
-                self._fail(
-                    messages.rejected(
-                        self.ctx.mapping, o.row, outcome.error or QBOError("no answer"), "update"
-                    )
-                )
+                self._fail(self._rejected(o.row, outcome.error or QBOError("no answer"), "update"))
         self._record_success(done, snaps, open_)
 
     def _said_updated(self, o: Outgoing) -> None:
@@ -323,6 +329,11 @@ class Pusher:
         """5010: re-read the object, merge it like a pull, and send what is still ours once more."""
         ctx = self.ctx
         qb_id = str(o.row["qb_id"])
+        ctx.recorder.warn(
+            f"{ctx.who(o.row)}: changed in QuickBooks since it was read (SyncToken "
+            f"{o.row.get('qb_sync_token')} is stale, QuickBooks 5010); re-reading it, merging, and "
+            "sending the CMMS changes once more"
+        )
         self.loader.load_page([ctx.client.get(ctx.mapping.qbo_entity, qb_id)])
         with ctx.engine.connect() as conn:
             row = store.rows_by_id(conn, ctx.table, [int(o.row["id"])])[int(o.row["id"])]
@@ -335,7 +346,7 @@ class Pusher:
         try:
             obj = ctx.client.update(ctx.mapping.qbo_entity, retry.body, sparse=True)
         except RecordRejected as exc:
-            self._fail(messages.rejected(ctx.mapping, row, exc, "update"))
+            self._fail(self._rejected(row, exc, "update"))
             return
         self._said_updated(retry)
         self._record_success([(retry, obj)], snaps, open_)
