@@ -146,3 +146,18 @@ def _local_only(mapping: Mapping, error: UnresolvedReference, missing: list[Miss
         f"choose one that came from QuickBooks, then run the sync again."
     )
     return text, advice
+
+
+def same_name(mapping: Mapping, row: dict[str, Any], first: dict[str, Any]) -> RecordFailure:
+    """Two new CMMS records whose names QuickBooks (or a person) would see as the same name."""
+    who, other = mapping.describe(row), mapping.describe(first)
+    return RecordFailure(
+        message=(
+            f"{who}: has the same name as {other} (CMMS #{first.get('id')}) once case, spacing and "
+            "look-alike characters are set aside, so QuickBooks would see one name twice. Only the "
+            f"first is synced. Rename one of them or remove the duplicate in the CMMS, then run the "
+            "sync again."
+        ),
+        code="same_name",
+        cmms_id=row.get("id"),
+    )

@@ -31,7 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from qbo_sync.mapping import RecordError, comparable, qbo_to_row, row_to_qbo, validate_for_push
+from qbo_sync.mapping import RecordError, comparable, get_path, qbo_to_row, row_to_qbo, validate_for_push
+from qbo_sync.mapping.names import same_names
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
 from qbo_sync.qbo.errors import DuplicateName, FatalError, QBOError, RecordRejected, StaleObject
 from qbo_sync.qbo.paging import quote
@@ -59,6 +60,11 @@ class Outgoing:
 def _revision(body: dict[str, Any]) -> str:
     text = json.dumps(body, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _sent(o: Outgoing, part: Any) -> str:
+    """The natural key as sent (normalized), which is what QuickBooks is searched for."""
+    return str(get_path(o.body, part.qbo) or o.row.get(part.cmms) or "").strip()
 
 
 def _chunks(items: list[Outgoing], size: int = MAX_BATCH_ITEMS) -> Iterator[list[Outgoing]]:
@@ -141,7 +147,7 @@ class Pusher:
             rows = [
                 r for r in store.unlinked_rows(conn, ctx.table) if int(r["id"]) not in ctx.linked_in_memory
             ]
-        ready = [o for o in (self._outgoing(r, None) for r in rows) if o is not None]
+        ready = self._one_per_name([o for o in (self._outgoing(r, None) for r in rows) if o is not None])
         if ready and not self.pulled_everything:
             unsure = self._link_existing(ready)
             ready = [
@@ -156,6 +162,17 @@ class Pusher:
                 self._create_batch(chunk)
         self._flush_failures()
 
+    def _one_per_name(self, ready: list[Outgoing]) -> list[Outgoing]:
+        """Of new records with the same name (as QuickBooks and a person see it), only the first is
+        sent; the others fail readably instead of becoming a duplicate or a 6240."""
+        m = self.ctx.mapping
+        twins = same_names((o.row for o in ready), m.title_column)
+        for o in ready:
+            first = twins.get(int(o.row["id"]))
+            if first is not None:
+                self._fail(messages.same_name(m, o.row, first))
+        return [o for o in ready if int(o.row["id"]) not in twins]
+
     def _link_existing(self, ready: list[Outgoing]) -> set[Any]:
         """Look the new records up in QuickBooks by natural key and link what already exists.
 
@@ -165,7 +182,7 @@ class Pusher:
         if not parts:
             return set()
         part = parts[0]
-        values = sorted({str(o.row[part.cmms]).strip() for o in ready if o.row.get(part.cmms)})
+        values = sorted({_sent(o, part) for o in ready if o.row.get(part.cmms)})
         found: list[dict[str, Any]] = []
         failed: dict[str, FatalError] = {}
         for start in range(0, len(values), LOOKUP_CHUNK):
@@ -176,9 +193,9 @@ class Pusher:
                 found.extend(self._lookup_each(part.qbo, chunk, exc, failed))
         if found:
             self.loader.load_page(found)
-        unsure = [o for o in ready if str(o.row.get(part.cmms) or "").strip() in failed]
+        unsure = [o for o in ready if _sent(o, part) in failed]
         for o in unsure:
-            self._fail(self._lookup_failure(o.row, failed[str(o.row[part.cmms]).strip()]))
+            self._fail(self._lookup_failure(o.row, failed[_sent(o, part)]))
         return {o.row["id"] for o in unsure}
 
     def _lookup_each(
