@@ -184,13 +184,14 @@ class TokenManager:
 
     def _mark_reconnect_needed(self, exc: InvalidGrant) -> None:
         now = self._now()
-        reason = f"invalid_grant at {now.isoformat(timespec='seconds')}: the refresh token was rejected"
+        lost = ""
         if self._unanswered_at is not None:
-            reason += (
+            lost = (
                 f" right after a token refresh at {self._unanswered_at.isoformat(timespec='seconds')} "
                 "got no answer: QuickBooks rotated the refresh token but the new one never arrived, "
                 "and it no longer accepts the previous one"
             )
+        reason = f"invalid_grant at {now.isoformat(timespec='seconds')}: the refresh token was rejected{lost}"
         if exc.intuit_tid:
             reason += f" (intuit_tid {exc.intuit_tid})"
         with self._transaction() as conn:
@@ -200,7 +201,7 @@ class TokenManager:
                 .values(status=RECONNECT_NEEDED, last_error=reason, updated_at=now)
             )
         log.error("QuickBooks realm %s needs reconnecting: %s", self.realm_id, reason)
-        raise self._reconnect_error("its refresh token was rejected (invalid_grant)") from None
+        raise self._reconnect_error(f"its refresh token was rejected (invalid_grant){lost}") from None
 
     def _persist(self, conn: Connection, token_set: TokenSet) -> None:
         now = self._now()
