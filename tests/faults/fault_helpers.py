@@ -47,14 +47,19 @@ def qbo_all(sandbox: Any, entity: str) -> list[dict[str, Any]]:
     return [o for o in objects if o.get("Type") not in ("Category", "Group")]
 
 
-def problems(sandbox: Any, cmms: sa.Engine, table: str, *, allow_unlinked: int = 0) -> list[str]:
-    """Everything wrong between the two sides for one entity (empty when converged)."""
+def problems(
+    sandbox: Any, cmms: sa.Engine, table: str, *, allow_unlinked: int = 0, cmms_twins_ok: bool = False
+) -> list[str]:
+    """Everything wrong between the two sides for one entity (empty when converged).
+    ``allow_unlinked``: CMMS rows refused on purpose; ``cmms_twins_ok``: the CMMS holds same-name
+    rows on purpose (only one of them may reach QuickBooks)."""
     mapping = load_mappings()[table]
     objects = qbo_all(sandbox, QBO_ENTITY[table])
     name_field = "Name" if QBO_ENTITY[table] == "Item" else "DisplayName"
     out = _duplicates("QuickBooks", [o.get(name_field) for o in objects])
     rows = [dict(r._mapping) for r in q(cmms, f"SELECT * FROM {table} ORDER BY id")]
-    out += _duplicates("CMMS", [r.get(mapping.title_column) for r in rows])
+    if not cmms_twins_ok:
+        out += _duplicates("CMMS", [r.get(mapping.title_column) for r in rows])
     unlinked = [r for r in rows if r["qb_id"] is None]
     if len(unlinked) > allow_unlinked:
         out.append(f"{len(unlinked)} CMMS row(s) without a QB ID: {[r['id'] for r in unlinked]}")

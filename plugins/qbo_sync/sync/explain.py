@@ -85,10 +85,9 @@ def inactive_references(ctx: SyncContext, row: dict[str, Any], element: str) -> 
         if target is None or (target["active"] is not False and ref.qbo != element):
             continue
         name = target.get("name") or target.get("display_name") or f"#{cmms_id}"
-        state = "inactive in QuickBooks" if target["active"] is False else "not usable in QuickBooks"
         out.append(
             f"its {ref.human} ({ref.qbo}) refers to {ref.table.rstrip('s').replace('_', ' ')} '{name}' "
-            f"(QuickBooks Id {target.get('qb_id') or '-'}), which is {state}"
+            f"(QuickBooks Id {target.get('qb_id') or '-'}), which QuickBooks reports as inactive"
         )
     return out
 
