@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from qbo_sync.db import schema
 from qbo_sync.mapping import RecordError, comparable, get_path, merge, qbo_to_row
 from qbo_sync.mapping.keys import normalize_key
+from qbo_sync.qbo.errors import FatalError
 from qbo_sync.qbo.paging import quote
 from qbo_sync.sync import store
 from qbo_sync.sync.context import SyncContext
@@ -108,14 +109,31 @@ def _unfinished(conn: sa.Connection, ctx: SyncContext) -> list[sa.Row]:
 
 
 def _lookup(ctx: SyncContext, names: list[str]) -> list[dict[str, Any]]:
-    part = _key_part(ctx)
+    """The QuickBooks records with these names; a chunk QuickBooks refuses to search (an odd name)
+    is searched name by name, and a name it still refuses is left unresolved (logged)."""
     found: list[dict[str, Any]] = []
     for start in range(0, len(names), LOOKUP_CHUNK):
         chunk = names[start : start + LOOKUP_CHUNK]
-        where = f"{part.qbo} IN ({', '.join(quote(v) for v in chunk)})"
-        for page in ctx.client.iter_pages(ctx.mapping.qbo_entity, where, include_inactive=True):
-            found.extend(page)
+        try:
+            found.extend(_search(ctx, chunk))
+        except FatalError:
+            for name in chunk:
+                try:
+                    found.extend(_search(ctx, [name]))
+                except FatalError as exc:
+                    log.warning(
+                        "%s: could not search QuickBooks for %r sent earlier: %s",
+                        ctx.mapping.entity,
+                        name,
+                        exc,
+                    )
     return found
+
+
+def _search(ctx: SyncContext, names: list[str]) -> list[dict[str, Any]]:
+    where = f"{_key_part(ctx).qbo} IN ({', '.join(quote(v) for v in names)})"
+    pages = ctx.client.iter_pages(ctx.mapping.qbo_entity, where, include_inactive=True)
+    return [obj for page in pages for obj in page]
 
 
 def resolve_unfinished(ctx: SyncContext) -> int:

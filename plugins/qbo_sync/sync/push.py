@@ -20,7 +20,12 @@ sent; a field QuickBooks cannot clear fails the record readably (see
 (stale SyncToken) re-reads the object, merges it like a pull and retries once.
 
 Every record ends with ``qb_id``, ``qb_sync_token``, ``qb_status``, ``qb_error``, ``qb_synced_at``
-and ``qb_last_updated_at`` set, and its snapshot updated, in one transaction per batch.
+and ``qb_last_updated_at`` set, and its snapshot updated, in one transaction per batch. What
+QuickBooks answered is what is stored (row and snapshot): its defaults for fields not sent
+(``Taxable``, ``PurchaseCost``) and its spelling of those sent. Creates are written to the send
+journal before they are sent (:mod:`.outbox`); names are sent normalized and new records with the
+same name are sent once (:mod:`qbo_sync.mapping.names`); refusals name the clashing record or the
+inactive reference (:mod:`.explain`).
 """
 
 from __future__ import annotations
@@ -31,12 +36,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from qbo_sync.mapping import RecordError, comparable, get_path, qbo_to_row, row_to_qbo, validate_for_push
+from qbo_sync.mapping import RecordError, get_path, row_to_qbo, validate_for_push
 from qbo_sync.mapping.names import same_names
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
 from qbo_sync.qbo.errors import DuplicateName, FatalError, QBOError, RecordRejected, StaleObject
 from qbo_sync.qbo.paging import quote
 from qbo_sync.sync import explain, messages, outbox, store
+from qbo_sync.sync.agreed import after_write
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.load import PullLoader
 from qbo_sync.sync.record import RecordFailure
@@ -381,46 +387,10 @@ class Pusher:
         for o, obj in done:
             cid = int(o.row["id"])
             still_open = (open_ or {}).get(cid, set())
-            update, snap = self._agreed(o, obj, snaps.get(cid, {}), still_open)
+            update, snap = after_write(ctx, o.row, o.fields, obj, snaps.get(cid, {}), still_open)
             updates.append(update)
             snapshots.append((cid, update["qb_id"], update["qb_sync_token"], snap))
         with ctx.engine.begin() as conn:
             store.update_rows(conn, ctx.table, updates)
             store.save_snapshots(conn, ctx.mapping.entity, snapshots)
             ctx.recorder.flush(conn, ctx.table, ctx.now)
-
-    def _agreed(
-        self, o: Outgoing, obj: dict[str, Any], old: dict[str, Any], still_open: set[str]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The row's sync columns after a successful write, and the new agreed snapshot."""
-        ctx = self.ctx
-        m = ctx.mapping
-        try:
-            remote = qbo_to_row(m, obj, ctx.refs)
-        except RecordError:
-            remote = {}
-        update: dict[str, Any] = {
-            "id": int(o.row["id"]),
-            "qb_id": str(obj.get("Id")),
-            "qb_sync_token": str(obj.get("SyncToken")),
-            "qb_last_updated_at": remote.get("qb_last_updated_at") or o.row.get("qb_last_updated_at"),
-            "qb_synced_at": ctx.now,
-            "qb_status": "conflict" if still_open else "synced",
-            "qb_error": o.row.get("qb_error") if still_open else None,
-        }
-        local_cmp = comparable(m, o.row)
-        remote_cmp = comparable(m, remote)
-        snap = dict(old)
-        for item in m.mapped:
-            col = item.column
-            if col in still_open:
-                continue  # waits for a person; neither side's value is agreed yet
-            if col in remote and m.pulls(item):
-                # What QuickBooks answered is the truth to store: its defaults for what was not sent
-                # (Taxable, PurchaseCost) and its spelling of what was.
-                snap[col] = remote_cmp.get(col)
-                if remote_cmp.get(col) != local_cmp.get(col):
-                    update[col] = remote[col]
-            elif m.pushes(item) and not item.create_only and (col in o.fields or col not in snap):
-                snap[col] = local_cmp.get(col)
-        return update, snap
