@@ -79,3 +79,13 @@ def test_a_superseded_refresh_token_within_the_grace_window(sandbox: object, gra
             oauth.refresh(first.refresh_token)  # the window has passed
     finally:
         sandbox.set_refresh_grace(0)
+
+
+def test_refresh_grace_is_switched_over_http_and_reset_restores_strict(sandbox: object) -> None:
+    import requests
+
+    answer = requests.post(f"{sandbox.url}/_sandbox/refresh-grace", json={"seconds": 120}, timeout=5)
+    assert answer.status_code == 200 and answer.json() == {"refresh_grace_s": 120.0}
+    assert sandbox.oauth.refresh_grace_s == 120.0
+    sandbox.reset()
+    assert sandbox.oauth.refresh_grace_s == 0.0  # the configured (strict) reading
