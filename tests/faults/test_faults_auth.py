@@ -5,6 +5,7 @@ start of a task, two runs at once (defects 4 and 5)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -108,14 +109,23 @@ def _basic_and(token: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("grace", [0, 3600], ids=["strict", "grace"])
-def test_lost_refresh_answer(sandbox: Any, cmms: sa.Engine, grace: int) -> None:
+def test_lost_refresh_answer(
+    sandbox: Any, cmms: sa.Engine, grace: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    from qbo_sync.qbo.crypto import TokenCipher
+
     assert run_dag("customers")["sync_customers"] == "success"
     sandbox.set_refresh_grace(grace)
     _expire_locally(cmms)
+    old = TokenCipher().decrypt(q(cmms, "SELECT refresh_token FROM qbo_tokens")[0].refresh_token)
     sandbox.reset_counters()
     sandbox.add_fault("POST", TOKEN_PATH, "drop_after_commit")  # rotated, then the answer is lost
 
-    states = run_dag("customers")
+    with caplog.at_level(logging.INFO):
+        states = run_dag("customers")
+
+    # the refresh failure is logged in words (no ordinary word masked), and no token value
+    assert "OAuth token refresh: network error" in caplog.text and old not in caplog.text
 
     assert sandbox.counters()["token"] == 2  # the lost refresh and its retry with the old token
     tokens = q(cmms, "SELECT status, last_error FROM qbo_tokens")[0]
