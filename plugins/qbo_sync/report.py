@@ -7,7 +7,7 @@ person must decide), and the record errors of those runs in words a bookkeeper u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -22,6 +22,7 @@ class SyncReport:
     conflicts: list[sa.Row]
     open_conflicts: int
     errors: list[sa.Row]
+    abandoned: list[sa.Row] = field(default_factory=list)  # recent runs whose worker died
 
 
 def latest_runs(conn: sa.Connection) -> list[sa.Row]:
@@ -63,7 +64,15 @@ def read_report(engine: sa.Engine, limit: int = SHOWN) -> SyncReport:
                 .limit(limit)
             )
         )
-    return SyncReport(runs, conflicts, count, errors)
+        abandoned = list(
+            conn.execute(
+                sa.select(sync_runs.c.entity, sync_runs.c.run_key, sync_runs.c.message)
+                .where(sync_runs.c.status == "abandoned")
+                .order_by(sync_runs.c.id.desc())
+                .limit(limit)
+            )
+        )
+    return SyncReport(runs, conflicts, count, errors, abandoned)
 
 
 def sync_report(engine: sa.Engine, limit: int = 10) -> str:
@@ -76,6 +85,7 @@ def sync_report(engine: sa.Engine, limit: int = 10) -> str:
         flag = " (dry run)" if r.dry_run else ""
         counts = " ".join(f"{getattr(r, c):>9}" for c in RUN_COUNTS)
         lines.append(f"{r.entity:12} {r.status:9} {counts}{flag}")
+    lines.extend(f"abandoned run: {a.entity}: {a.message}" for a in report.abandoned)
     lines.append(f"open conflicts: {report.open_conflicts}")
     for k in report.conflicts:
         lines.append(

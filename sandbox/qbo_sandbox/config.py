@@ -73,3 +73,6 @@ class SandboxConfig:
     # qbo-api.md §6; routablehq/python-quickbooks#43, ruckus/quickbooks-ruby#348) or, False, JSON
     # unless the request's Accept asks for XML. Scripted 429 faults keep their own ``xml`` flag.
     throttle_xml: bool = True
+    # Seconds a superseded refresh token still refreshes: 0 = strict (the default), e.g. 86400 =
+    # the 24 h older Intuit docs described. Intuit's current grace window is UNCONFIRMED (§8).
+    refresh_grace_s: float = 0.0

@@ -7,7 +7,9 @@ One registered app (client id/secret + exact redirect URIs) and one company (rea
   redirect URI cannot be trusted).
 - ``token(authorization, form)``: ``authorization_code`` (single use, bound to its redirect URI,
   short-lived) and ``refresh_token`` (rotating: every refresh issues a new refresh token and the
-  superseded one then gets ``invalid_grant``).
+  superseded one then gets ``invalid_grant``; with ``refresh_grace_s`` > 0 a superseded token still
+  refreshes for that many seconds, rotating the grant again: Intuit's grace window is UNCONFIRMED,
+  qbo-api.md §8, older docs said 24 h, ruckus/quickbooks-ruby#389).
 - ``revoke(authorization, token)`` ends the whole grant (its refresh and access tokens).
 - ``check_access(token)`` is what the data API asks: which realm the bearer token unlocks.
 
@@ -109,6 +111,9 @@ class OAuthServer:
         self._codes: dict[str, _Code] = {}
         self._grants_by_refresh: dict[str, _Grant] = {}
         self._access: dict[str, _Access] = {}
+        # Seconds a superseded refresh token still refreshes (0: strict, the default).
+        self.refresh_grace_s = 0.0
+        self._superseded: dict[str, tuple[_Grant, float]] = {}  # old refresh token -> (grant, when)
 
     def __repr__(self) -> str:
         return f"OAuthServer(client_id={self.app.client_id!r}, realm_id={self.app.realm_id!r})"
@@ -198,15 +203,24 @@ class OAuthServer:
         if not value:
             raise OAuthError(400, "invalid_request", "refresh_token is required")
         with self._lock:
-            grant = self._grants_by_refresh.get(value)
+            grant = self._grants_by_refresh.get(value) or self._in_grace(value)
             if grant is None or grant.revoked or grant.refresh_expires_at <= self._now():
                 raise OAuthError(400, "invalid_grant")
-            del self._grants_by_refresh[value]
+            self._grants_by_refresh.pop(grant.refresh_token, None)
             return self._issue(grant)
+
+    def _in_grace(self, value: str) -> _Grant | None:
+        """The grant of a superseded refresh token still inside the grace window (caller locks)."""
+        superseded = self._superseded.get(value)
+        if superseded is None or self._now() - superseded[1] >= self.refresh_grace_s:
+            return None
+        return superseded[0]
 
     def _issue(self, grant: _Grant) -> dict[str, object]:
         """Issue a fresh access token and a rotated refresh token (caller holds the lock)."""
         now = self._now()
+        if grant.refresh_token:
+            self._superseded[grant.refresh_token] = (grant, now)
         grant.refresh_token = _new_token("RT1-")
         grant.refresh_expires_at = now + self.app.refresh_ttl
         self._grants_by_refresh[grant.refresh_token] = grant
@@ -258,6 +272,7 @@ class OAuthServer:
         with self._lock:
             self._codes.clear()
             self._grants_by_refresh.clear()
+            self._superseded.clear()
             self._access.clear()
 
 

@@ -315,3 +315,24 @@ def test_the_hook_gives_the_transport_the_shared_budget(sandbox: Any, cmms: sa.E
     assert client.company_info()["CompanyName"]
     counted = SharedBudget(cmms, sandbox.realm_id)
     assert counted.sent_in_window() == 1 and counted.in_flight == 0
+
+
+def test_in_flight_counts_only_this_databases_slots(engine: sa.Engine) -> None:
+    """Two CMMS databases on one server (or a test beside a demo) never see each other's slots."""
+    from tests.conftest import create_database, drop_database
+
+    other_url = create_database()
+    upgrade(other_url)
+    other = create_engine(other_url)
+    try:
+        here = SharedBudget(engine, REALM, max_in_flight=2, clock=FakeClock())
+        there = SharedBudget(other, REALM, max_in_flight=2, clock=FakeClock())
+        with there.acquire(), there.acquire():
+            assert there.in_flight == 2
+            assert here.in_flight == 0  # same realm, same lock keys, another database
+            with here.acquire() as grant:
+                assert grant is not None and grant.slot == 0 and here.in_flight == 1
+        assert there.in_flight == here.in_flight == 0
+    finally:
+        other.dispose()
+        drop_database(other_url)

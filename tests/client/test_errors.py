@@ -22,6 +22,7 @@ from qbo_sync.qbo.errors import (
     fault_from_item,
     intuit_tid_of,
     parse_body,
+    redact,
 )
 
 REAL_401 = (
@@ -168,3 +169,22 @@ def test_intuit_tid_header_spellings() -> None:
     assert intuit_tid_of({"Intuit-Tid": ["b"]}) == "b"
     assert intuit_tid_of({"INTUIT_TID": "c"}) == "c"
     assert intuit_tid_of({}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "OAuth token refresh: network error (ConnectionError)",
+            "OAuth token refresh: network error (ConnectionError)",
+        ),
+        ("refresh_token=RT1-abcdefgh", "refresh_token=***"),
+        ('{"access_token": "eyJabc"}', '{"access_token": "***"}'),
+        ("Authorization: Bearer abc.def", "Authorization: Bearer ***"),
+        ("client_secret=s3cr3t&x=1", "client_secret=***&x=1"),
+        ("Token has been expired or revoked", "Token has been expired or revoked"),
+        ("error code: 6240 in the network", "error code: 6240 in the network"),
+    ],
+)
+def test_redaction_masks_secrets_only(text: str, expected: str) -> None:
+    assert redact(text) == expected

@@ -47,3 +47,45 @@ def test_wrong_client_secret_is_oauth_error(sandbox: object) -> None:
         bad.refresh("anything")
     assert not isinstance(info.value, InvalidGrant) and info.value.code == "invalid_client"
     assert "wrong-secret" not in repr(bad) and "wrong-secret" not in str(info.value)
+
+
+def test_unreachable_discovery_is_retriable_and_a_bad_document_is_fatal(sandbox: object) -> None:
+    from qbo_sync.qbo.errors import RetriableError
+
+    with pytest.raises(
+        RetriableError, match=r"cannot reach the OAuth discovery document at http://127\.0\.0\.1:9"
+    ):
+        endpoints_for("local", "http://127.0.0.1:9")
+    with pytest.raises(FatalError, match="cannot read the OAuth discovery document"):
+        endpoints_for("local", sandbox.url + "/v3")  # answers, but not with the document
+
+
+@pytest.mark.parametrize("grace", [0, 3600])
+def test_a_superseded_refresh_token_within_the_grace_window(sandbox: object, grace: int) -> None:
+    oauth = oauth_for(sandbox)
+    first = connect(sandbox, oauth)
+    sandbox.set_refresh_grace(grace)
+    try:
+        second = oauth.refresh(first.refresh_token)
+        if not grace:
+            with pytest.raises(InvalidGrant):
+                oauth.refresh(first.refresh_token)
+            return
+        third = oauth.refresh(first.refresh_token)  # superseded, still inside the window
+        assert third.refresh_token not in (first.refresh_token, second.refresh_token)
+        oauth.refresh(third.refresh_token)
+        sandbox.advance_clock(grace + 1)
+        with pytest.raises(InvalidGrant):
+            oauth.refresh(first.refresh_token)  # the window has passed
+    finally:
+        sandbox.set_refresh_grace(0)
+
+
+def test_refresh_grace_is_switched_over_http_and_reset_restores_strict(sandbox: object) -> None:
+    import requests
+
+    answer = requests.post(f"{sandbox.url}/_sandbox/refresh-grace", json={"seconds": 120}, timeout=5)
+    assert answer.status_code == 200 and answer.json() == {"refresh_grace_s": 120.0}
+    assert sandbox.oauth.refresh_grace_s == 120.0
+    sandbox.reset()
+    assert sandbox.oauth.refresh_grace_s == 0.0  # the configured (strict) reading

@@ -92,7 +92,8 @@ def test_missing_inactive_and_unknown_accounts(mappings: dict[str, Mapping]) -> 
         "'Fees Billed' is inactive in QuickBooks.",
         "Item 'Hex Bolt M8': inventory items need a Cost of Goods Sold expense account; none is set.",
         "Item 'Hex Bolt M8': inventory items need an Inventory Asset account (Other Current Asset); "
-        "account #99 is not a known QuickBooks account (sync accounts first).",
+        "account #99 is not in the CMMS accounts list (choose one of the accounts that came from "
+        "QuickBooks).",
     ]
 
 

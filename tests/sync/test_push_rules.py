@@ -53,8 +53,8 @@ def test_name_used_by_a_vendor_is_a_readable_per_record_error(sb: Any, engine: s
     clash = rows(engine, "SELECT * FROM customers WHERE display_name = 'Delta Safety Products'")[0]
     assert clash["qb_status"] == "error" and clash["qb_id"] is None
     assert clash["qb_error"].startswith(
-        "Customer 'Delta Safety Products': QuickBooks already has a customer, vendor or employee named "
-        "'Delta Safety Products'."
+        "Customer 'Delta Safety Products': the name is already used in QuickBooks by vendor "
+        "'Delta Safety Products' (QuickBooks Id "
     )
     assert "Rename this customer in the CMMS" in clash["qb_error"]
     assert rows(engine, "SELECT code FROM sync_record_errors") == [{"code": "qbo_6240"}]

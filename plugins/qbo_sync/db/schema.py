@@ -373,6 +373,34 @@ CMMS_TABLES = (
     "payment_applications",
     "qb_settings",
 )
+
+# --- the send journal (migration 0005, issue 6) -----------------------------------------------
+# What was sent to QuickBooks (CMMS key, name and requestid as sent, when) before it was sent, so
+# a send whose answer never arrived (a crash, a timeout) is resolved by what was sent, not by the
+# record's current name. See :mod:`qbo_sync.sync.outbox`.
+from qbo_sync.db.columns import JSON  # noqa: E402  (kept in this block for easy merges)
+
+sync_sends = Table(
+    "sync_sends",
+    metadata,
+    pk(),
+    Column("realm_id", sa.Text, nullable=False),
+    Column("entity", sa.Text, nullable=False),
+    Column("cmms_id", ID, nullable=False),
+    Column("operation", sa.Text, nullable=False, comment="create"),
+    Column("name_sent", sa.Text, comment="the natural key as sent (DisplayName / Name)"),
+    Column("request_id", sa.Text, nullable=False),
+    Column("sent_values", JSON, nullable=False, comment="comparable values as sent"),
+    Column("run_key", sa.Text, nullable=False),
+    Column("sent_at", TIMESTAMP, nullable=False),
+    Column("status", sa.Text, nullable=False, server_default="sent"),
+    Column("resolved_at", TIMESTAMP),
+    Column("qb_id", sa.Text),
+    Column("outcome", sa.Text, comment="how an unfinished send was resolved"),
+    one_of("status", ("sent", "answered", "resolved")),
+    Index(None, "entity", "status"),
+)
+
 SYNC_TABLES = tuple(
     t.name
     for t in (

@@ -46,7 +46,8 @@ sync_runs = Table(
     Column("dry_run", sa.Boolean, nullable=False, server_default=FALSE),
     *(Column(name, sa.Integer, nullable=False, server_default="0") for name in RUN_COUNTS),
     Column("message", sa.Text),
-    one_of("status", ("running", "success", "partial", "failed", "skipped")),
+    # "abandoned" (migration 0005): the worker died; marked by the next run that found its lock gone
+    one_of("status", ("running", "success", "partial", "failed", "skipped", "abandoned")),
     Index(None, "run_key"),
     Index(None, "entity", "started_at"),
 )

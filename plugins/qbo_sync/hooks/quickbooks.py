@@ -8,6 +8,7 @@ Stateless apart from cached objects; secrets come only from the connections, nev
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,24 @@ if TYPE_CHECKING:
     from qbo_sync.qbo.client import QBOClient
     from qbo_sync.qbo.oauth import OAuthClient
     from qbo_sync.qbo.tokens import TokenManager
+
+
+THROTTLE_WAIT_ENV = "QBO_BUDGET_THROTTLE_WAIT"
+
+
+def throttle_wait() -> float:
+    """Seconds the realm pauses after a 429 that names no Retry-After: ``QBO_BUDGET_THROTTLE_WAIT``,
+    else 60 (Intuit's guidance, qbo-api.md §4)."""
+    raw = os.environ.get(THROTTLE_WAIT_ENV, "").strip()
+    if not raw:
+        return 60.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{THROTTLE_WAIT_ENV} must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"{THROTTLE_WAIT_ENV} must be >= 0, got {raw!r}")
+    return value
 
 
 class QuickBooksHook(BaseHook):
@@ -99,7 +118,12 @@ class QuickBooksHook(BaseHook):
         realm = s.require_realm()
         budget = SharedBudget(self.cmms_engine, realm)  # deployment-wide QBO limits (design decision 4)
         transport = Transport(
-            s.base_url, realm, self.get_token_manager(), budget=budget, minor_version=s.minor_version
+            s.base_url,
+            realm,
+            self.get_token_manager(),
+            budget=budget,
+            minor_version=s.minor_version,
+            throttle_wait=throttle_wait(),
         )
         return QBOClient(transport)
 

@@ -35,7 +35,7 @@ from qbo_sync.mapping.errors import (
     UnresolvedReference,
 )
 from qbo_sync.mapping.model import FieldMap, Mapping, Reference, condition_holds
-from qbo_sync.mapping.transforms import SKIP, TRANSFORMS, Transform
+from qbo_sync.mapping.transforms import SKIP, TRANSFORMS, Transform, transform_for
 
 _to_utc = TRANSFORMS["datetime_utc"].to_cmms
 
@@ -68,7 +68,7 @@ def set_path(body: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _transform(field: FieldMap) -> Transform:
-    return TRANSFORMS[field.transform or "str"]
+    return transform_for(field.transform, field.validators)
 
 
 def qbo_to_row(mapping: Mapping, obj: dict[str, Any], refs: RefResolver) -> dict[str, Any]:

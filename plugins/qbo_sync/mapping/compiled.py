@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qbo_sync.mapping.model import FieldMap, Mapping, Reference
-from qbo_sync.mapping.transforms import TRANSFORMS, reference_comparable
+from qbo_sync.mapping.transforms import reference_comparable, transform_for
 
 Getter = Callable[[dict[str, Any]], Any]
 
@@ -101,7 +101,7 @@ class CompiledMapping:
 
 
 def _transform(field: FieldMap) -> Any:
-    return TRANSFORMS[field.transform or "str"]
+    return transform_for(field.transform, field.validators)
 
 
 _CACHE: dict[int, tuple[weakref.ref[Mapping], CompiledMapping]] = {}

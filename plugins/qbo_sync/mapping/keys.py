@@ -12,6 +12,7 @@ from typing import Any
 
 from qbo_sync.mapping.apply import get_path
 from qbo_sync.mapping.model import KeyPart, Mapping
+from qbo_sync.mapping.names import name_key, normalize_name
 
 
 def normalize_key(part: KeyPart, value: Any) -> str | None:
@@ -21,10 +22,9 @@ def normalize_key(part: KeyPart, value: Any) -> str | None:
     text = str(value)
     if part.normalize == "exact":
         return text or None
-    text = " ".join(text.split())
-    if part.normalize == "casefold_strip":
-        text = text.casefold()
-    return text or None
+    if part.normalize == "casefold_strip":  # the same name to QuickBooks and to a person
+        return name_key(text)
+    return normalize_name(text)
 
 
 def matches_natural_key(mapping: Mapping, row: dict[str, Any], obj: dict[str, Any]) -> bool:

@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from qbo_sync.mapping.names import normalize_name
+
 
 class _Skip:
     """Sentinel returned by ``to_cmms`` when the whole QuickBooks object must be skipped."""
@@ -226,6 +228,11 @@ def _item_type_to_qbo(value: Any) -> str | None:
     return _ITEM_TYPES_TO_QBO[text]
 
 
+def _name(value: Any) -> str | None:
+    """A QuickBooks name: text, NFC, whitespace collapsed (see :mod:`qbo_sync.mapping.names`)."""
+    return normalize_name(_text(value))
+
+
 # --- registry ---------------------------------------------------------------------------------
 
 _TEXT = frozenset({"text"})
@@ -234,6 +241,7 @@ TRANSFORMS: dict[str, Transform] = {
     t.name: t
     for t in (
         Transform("str", _TEXT, _text, _text, _text, clear_value=""),
+        Transform("name", _TEXT, _name, _name, _name, clear_value=""),
         Transform("email", _TEXT, _text, _text, _email_comparable, clear_value=""),
         Transform("phone", _TEXT, _phone, _phone, _phone_comparable, clear_value=""),
         Transform("account_name", _TEXT, _account_name, _text, _account_name, clear_value=""),
@@ -257,6 +265,14 @@ DEFAULT_FOR_KIND: dict[str, str] = {
     "date": "date",
     "timestamp": "datetime_utc",
 }
+
+
+def transform_for(transform: str | None, validators: list[str]) -> Transform:
+    """A field's transform: a plain text field checked as a QuickBooks name (``qbo_name``) is
+    sent and compared as a name (NFC, whitespace collapsed)."""
+    if transform in (None, "str") and "qbo_name" in validators:
+        return TRANSFORMS["name"]
+    return TRANSFORMS[transform or "str"]
 
 
 def get_transform(name: str) -> Transform:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from qbo_sync.mapping.model import AccountCheck, Condition, FieldMap, Mapping, Reference, condition_holds
+from qbo_sync.mapping.names import lookalike_problem
 from qbo_sync.mapping.transforms import TRANSFORMS
 
 
@@ -32,10 +33,11 @@ class AccountInfo(NamedTuple):
 
 
 def _qbo_name(field: FieldMap, value: str) -> str | None:
-    """QuickBooks names cannot contain a colon (it separates sub-item names), a tab or a line break."""
+    """QuickBooks names cannot contain a colon (it separates sub-item names), a tab or a line break;
+    a name that only looks like another (invisible or full-width characters) is refused too."""
     if any(char in value for char in ":\t\n\r"):
         return f"{field.human} '{value}' cannot contain a colon, tab or line break"
-    return None
+    return lookalike_problem(field.human, value)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,6 +48,9 @@ def _email(field: FieldMap, value: str) -> str | None:
         return f"{field.human} '{value}' is not a valid email address"
     return None
 
+
+# QuickBooks attributes that must not be negative: an inventory item's starting quantity on hand.
+NON_NEGATIVE = frozenset({"QtyOnHand"})
 
 NAMED_VALIDATORS: dict[str, Callable[[FieldMap, str], str | None]] = {
     "qbo_name": _qbo_name,
@@ -110,9 +115,14 @@ def _field_problems(field: FieldMap, row: dict[str, Any]) -> list[str]:
         return [f"{field.human} '{value}' is not one of {choices}"]
     problems: list[str] = []
     try:
-        TRANSFORMS[field.transform or "str"].to_qbo(value)
+        sent = TRANSFORMS[field.transform or "str"].to_qbo(value)
     except ValueError as exc:
         problems.append(f"{field.human}: {exc} (got {value!r})")
+    else:
+        if field.qbo in NON_NEGATIVE and isinstance(sent, int | float) and sent < 0:
+            problems.append(
+                f"{field.human} is {value}; QuickBooks does not take a negative one (set 0 or more)"
+            )
     if isinstance(value, str):
         text = value.strip()
         if field.max_length is not None and len(text) > field.max_length:
@@ -147,7 +157,8 @@ def _account_problems(check: AccountCheck, account_id: int, accounts: dict[int, 
     info = accounts.get(account_id)
     if info is None:
         return [
-            f"{check.need}; account #{account_id} is not a known QuickBooks account (sync accounts first)"
+            f"{check.need}; account #{account_id} is not in the CMMS accounts list (choose one of the "
+            "accounts that came from QuickBooks)"
         ]
     name = f"'{info.name}'" if info.name else f"account #{account_id}"
     kind = info.account_type or "unknown"

@@ -125,8 +125,11 @@ SELECT COALESCE(SUM(requests), 0) FROM qbo_request_budget
 WHERE realm_id = :realm AND kind = :kind
   AND bucket >= FLOOR(COALESCE(CAST(:now AS double precision), {_DB_NOW}) / :width)::bigint - :buckets
 """)
+# pg_locks lists the advisory locks of every database on the server; only this database's count
+# (two CMMS databases on one server, or a test beside a demo, must not see each other's slots).
 _IN_FLIGHT = sa.text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
     "AND classid = CAST(:key AS bigint)::oid AND objsubid = 2"
 )
 

@@ -34,8 +34,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+# A key that names a secret (``refresh_token=``, ``"access_token": "``, ``client_secret:``) masks
+# the value after it; ordinary words after "token" ("token refresh: network error") stay readable.
 _SECRET_PATTERNS = (
-    re.compile(r"(?i)(token[^:=]{0,20}[:=]\s*)[^\s,;\"']+"),
+    re.compile(
+        r"(?i)(\b(?:access_|refresh_|id_|bearer_)?token\b[\"']?\s*[:=]\s*[\"']?)"
+        r"(?!(?:network|refused|expired|invalid|rejected|error|missing|none|null)\b)[^\s,;\"']+"
+    ),
+    re.compile(r"(?i)(\b(?:client_secret|assertion)[\"']?\s*[:=]\s*[\"']?)[^\s,;\"'&]+"),
     re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"),
     re.compile(r"\b(?:AB|eyJ|RT1-)[A-Za-z0-9._~+/=-]{16,}"),
     re.compile(r"[A-Za-z0-9._~+/=-]{48,}"),

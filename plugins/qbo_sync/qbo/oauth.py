@@ -96,8 +96,18 @@ def endpoints_for(
     if environment != "local":
         raise FatalError(f"unknown environment {environment!r}; expected sandbox, production or local")
     api = (base_url or API_BASE_URLS["local"]).rstrip("/")
+    where = f"{api}{DISCOVERY_PATH}"
     try:
-        resp = (session or requests).get(api + DISCOVERY_PATH, timeout=(5, 30))
+        resp = (session or requests).get(where, timeout=(5, 30))
+    except requests.RequestException as exc:
+        # Unreachable is an outage, not a configuration error: Airflow retries the task.
+        raise RetriableError(
+            f"cannot reach the OAuth discovery document at {where} ({exc.__class__.__name__})",
+            hint="is the sandbox server running at the connection's base URL?",
+        ) from None
+    if resp.status_code >= 500 or resp.status_code == 429:
+        raise RetriableError(f"the OAuth discovery document at {where} answered HTTP {resp.status_code}")
+    try:
         resp.raise_for_status()
         doc = resp.json()
         return OAuthEndpoints(
@@ -105,8 +115,8 @@ def endpoints_for(
         )
     except (requests.RequestException, ValueError, KeyError) as exc:
         raise FatalError(
-            f"cannot read the OAuth discovery document at {api}{DISCOVERY_PATH} ({exc.__class__.__name__})",
-            hint="is the sandbox server running at the connection's base URL?",
+            f"cannot read the OAuth discovery document at {where} ({exc.__class__.__name__})",
+            hint="is the connection's base URL the sandbox server's?",
         ) from exc
 
 

@@ -17,6 +17,12 @@ CMMS database. :class:`TokenManager` is the transport's token provider:
 - A network error or 5xx from the token endpoint (:class:`RetriableError`) rolls the transaction
   back and is raised as is: the stored tokens stay valid, the realm stays ``connected``, and the
   transport retries the whole token fetch within its bounded retry loop.
+- A refresh whose answer was lost (the connection dropped after QuickBooks rotated the token) leaves
+  the stored refresh token superseded. Where Intuit keeps a superseded token valid for a grace
+  period (UNCONFIRMED, qbo-api.md §8) the retry simply refreshes again. Where it does not, the retry
+  gets ``invalid_grant`` and only a reconnect helps: the realm is marked ``reconnect_needed`` once,
+  with the reason (the lost answer, when), which the QuickBooks page shows, and the run fails with
+  :class:`ReconnectNeeded` (recorded on ``sync_runs`` and as the task's failure, never retried).
 
 Every token read is registered with Airflow's secrets masker; tokens are encrypted at rest with the
 Fernet key (:mod:`qbo_sync.qbo.crypto`) and never logged.
@@ -37,7 +43,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from qbo_sync.db.engine import SQLITE_BEGIN
 from qbo_sync.db.schema import qbo_tokens  # the one definition of the table
 from qbo_sync.qbo.crypto import TokenCipher, mask
-from qbo_sync.qbo.errors import InvalidGrant, ReconnectNeeded
+from qbo_sync.qbo.errors import InvalidGrant, ReconnectNeeded, RetriableError
 from qbo_sync.qbo.oauth import OAuthClient, TokenSet
 
 log = logging.getLogger(__name__)
@@ -90,6 +96,7 @@ class TokenManager:
         self.skew = timedelta(seconds=skew_seconds)
         self._cipher = cipher or TokenCipher()
         self._now = clock or (lambda: datetime.now(UTC))
+        self._unanswered_at: datetime | None = None  # when a refresh last got no answer
 
     def __repr__(self) -> str:
         return f"TokenManager(realm_id={self.realm_id!r})"
@@ -152,6 +159,10 @@ class TokenManager:
                     token_set = self.oauth.refresh(refresh_token)
                 except InvalidGrant as exc:
                     failed = (refresh_token, exc)
+                except RetriableError:
+                    # No answer: QuickBooks may have rotated the token anyway (see the docstring).
+                    self._unanswered_at = self._now()
+                    raise
                 else:
                     self._persist(conn, token_set)
             if failed is None:
@@ -173,7 +184,14 @@ class TokenManager:
 
     def _mark_reconnect_needed(self, exc: InvalidGrant) -> None:
         now = self._now()
-        reason = f"invalid_grant at {now.isoformat(timespec='seconds')}: the refresh token was rejected"
+        lost = ""
+        if self._unanswered_at is not None:
+            lost = (
+                f" right after a token refresh at {self._unanswered_at.isoformat(timespec='seconds')} "
+                "got no answer: QuickBooks rotated the refresh token but the new one never arrived, "
+                "and it no longer accepts the previous one"
+            )
+        reason = f"invalid_grant at {now.isoformat(timespec='seconds')}: the refresh token was rejected{lost}"
         if exc.intuit_tid:
             reason += f" (intuit_tid {exc.intuit_tid})"
         with self._transaction() as conn:
@@ -183,7 +201,7 @@ class TokenManager:
                 .values(status=RECONNECT_NEEDED, last_error=reason, updated_at=now)
             )
         log.error("QuickBooks realm %s needs reconnecting: %s", self.realm_id, reason)
-        raise self._reconnect_error("its refresh token was rejected (invalid_grant)") from None
+        raise self._reconnect_error(f"its refresh token was rejected (invalid_grant){lost}") from None
 
     def _persist(self, conn: Connection, token_set: TokenSet) -> None:
         now = self._now()

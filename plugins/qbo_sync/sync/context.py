@@ -31,6 +31,8 @@ class SyncContext:
     accounts: dict[int, AccountInfo]
     now: datetime
     dry_run: bool = False
+    # A full refresh compares values, not only SyncTokens (an agreed snapshot may be wrong).
+    full_refresh: bool = False
     counts: SyncCounts = field(default_factory=SyncCounts)
     # Dry run: CMMS ids a pull would have linked (so the push does not count them as creates).
     linked_in_memory: set[int] = field(default_factory=set)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from qbo_sync.mapping import Conflict, MergeResult, RecordError, SkipRecord, comparable, merge
 from qbo_sync.sync import messages, store
+from qbo_sync.sync.agreed import agreed_matches
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.extract import last_updated
 from qbo_sync.sync.linking import NaturalKeyLinks
@@ -148,7 +149,16 @@ class PagePlanner:
         elif linking:
             result = merge(self.ctx.mapping, self.links.base(local), local, remote)
             self._merge(plan, local, remote, result, set(), True)
-        elif remote["qb_sync_token"] == local.get("qb_sync_token") and int(local["id"]) in snaps:
+        elif (
+            remote["qb_sync_token"] == local.get("qb_sync_token")
+            and int(local["id"]) in snaps
+            # a full refresh compares values too: a snapshot agreed on before QuickBooks' defaults were
+            # stored back must not stay wrong just because the SyncToken has not moved
+            and (
+                not self.ctx.full_refresh
+                or agreed_matches(self.ctx.mapping, snaps[int(local["id"])], remote)
+            )
+        ):
             self.ctx.counts.unchanged += 1
         else:
             base = snaps.get(int(local["id"]))

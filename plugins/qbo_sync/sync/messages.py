@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from qbo_sync.mapping import Mapping, RecordError, UnresolvedReference
+from qbo_sync.mapping.errors import MissingRef
 from qbo_sync.qbo.errors import AmbiguousOutcome, DuplicateName, QBOError, StaleObject
 from qbo_sync.sync.record import RecordFailure
 
 FIX_AND_RERUN = "Correct the record in the CMMS and run the sync again."
+# Tables that only come from QuickBooks (their mappings have ``direction: pull``): a CMMS row of
+# theirs without a QuickBooks Id was made in the CMMS and never reaches QuickBooks by itself.
+QBO_ONLY_TABLES = frozenset({"accounts", "tax_codes", "tax_rates"})
 
 
 def _name(mapping: Mapping, row: dict[str, Any]) -> str:
@@ -23,17 +27,55 @@ def _said(error: QBOError) -> str:
     return (text or error.__class__.__name__).rstrip(". ")
 
 
-def rejected(mapping: Mapping, row: dict[str, Any], error: QBOError, action: str) -> RecordFailure:
-    """A QuickBooks rejection of one record (``action``: "create" or "update")."""
+def _lists(mapping: Mapping) -> str:
+    """The QuickBooks lists a name must be unique across, in words."""
+    if mapping.qbo_entity in ("Customer", "Vendor", "Employee"):
+        return "customer, vendor or employee"
+    return mapping.label.lower()
+
+
+def _duplicate(mapping: Mapping, row: dict[str, Any], clash: str | None) -> str:
+    who, name, lists = mapping.describe(row), _name(mapping, row), _lists(mapping)
+    owner = clash or f"another {lists} named '{name}'"
+    return (
+        f"{who}: the name is already used in QuickBooks by {owner}. QuickBooks needs a name that no "
+        f"other {lists} uses (inactive ones included). Rename this {mapping.label.lower()} in the "
+        f"CMMS (for example '{name} ({mapping.label})') or rename the other record in QuickBooks, "
+        "then run the sync again."
+    )
+
+
+def _inactive(mapping: Mapping, row: dict[str, Any], error: QBOError, inactive: list[str]) -> str:
+    who = mapping.describe(row)
+    if not inactive:
+        where = f" (QuickBooks names the field {error.element})" if error.element else ""
+        return (
+            f"{who}: QuickBooks refused it because something it refers to is inactive or was deleted "
+            f"in QuickBooks{where}: {_said(error)}. Make that account or item active in QuickBooks, or "
+            "choose another one in the CMMS, then run the sync again."
+        )
+    return (
+        f"{who}: QuickBooks refused it because {'; '.join(inactive)}. Make it active again in "
+        "QuickBooks, or choose another one in the CMMS, then run the sync again."
+    )
+
+
+def rejected(
+    mapping: Mapping,
+    row: dict[str, Any],
+    error: QBOError,
+    action: str,
+    *,
+    clash: str | None = None,
+    inactive: list[str] | None = None,
+) -> RecordFailure:
+    """A QuickBooks rejection of one record (``action``: "create" or "update"); ``clash`` names the
+    record that already has the name (6240), ``inactive`` the references QuickBooks refused (610)."""
     who = mapping.describe(row)
     if isinstance(error, DuplicateName):
-        name = _name(mapping, row)
-        message = (
-            f"{who}: QuickBooks already has a customer, vendor or employee named '{name}'. "
-            "QuickBooks needs a name that no other customer, vendor or employee uses (inactive ones "
-            f"included). Rename this {mapping.label.lower()} in the CMMS (for example "
-            f"'{name} ({mapping.label})') or rename the other record in QuickBooks, then run the sync again."
-        )
+        message = _duplicate(mapping, row, clash)
+    elif error.code == "610":
+        message = _inactive(mapping, row, error, inactive or [])
     elif isinstance(error, StaleObject):
         message = (
             f"{who}: someone changed it in QuickBooks while it was being saved, twice in a row. "
@@ -73,11 +115,49 @@ def unmappable(
     """A record that cannot be mapped (bad value, reference not linked yet)."""
     where = "sent to QuickBooks" if push else "loaded into the CMMS"
     advice = FIX_AND_RERUN if push else "Correct the record in QuickBooks and run the sync again."
+    text = str(error)
     if isinstance(error, UnresolvedReference):
-        advice = "It is retried automatically once the referenced records are synced."
+        local_only = [m for m in error.missing if m.direction == "push" and m.table in QBO_ONLY_TABLES]
+        if local_only:
+            text, advice = _local_only(mapping, error, local_only)
+        else:
+            advice = "It is retried automatically once the referenced records are synced."
     return RecordFailure(
-        message=f"{error} It was not {where}. {advice}",
+        message=f"{text} It was not {where}. {advice}",
         code="unresolved_reference" if isinstance(error, UnresolvedReference) else "invalid_value",
         cmms_id=cmms_id,
         qb_id=qb_id,
+    )
+
+
+def _local_only(mapping: Mapping, error: UnresolvedReference, missing: list[MissingRef]) -> tuple[str, str]:
+    """References to accounts (tax codes) that exist only in the CMMS: no sync will resolve them."""
+    by_col = mapping.by_column()
+    parts = []
+    for m in missing:
+        human = by_col[m.column].human if m.column in by_col else m.column.replace("_", " ")
+        what = m.table.rstrip("s").replace("_", " ")
+        parts.append(f"its {human} ({m.column}) is {what} #{m.key}, which exists only in the CMMS")
+    kinds = " / ".join(sorted({m.table.replace("_", " ") for m in missing}))
+    text = f"{error.record}: {'; '.join(parts)}."
+    advice = (
+        f"{kinds.capitalize()} come from QuickBooks and are never sent to it, so this does not resolve "
+        f"by itself: create it in QuickBooks (the next sync brings it into the CMMS and links it) or "
+        f"choose one that came from QuickBooks, then run the sync again."
+    )
+    return text, advice
+
+
+def same_name(mapping: Mapping, row: dict[str, Any], first: dict[str, Any]) -> RecordFailure:
+    """Two new CMMS records whose names QuickBooks (or a person) would see as the same name."""
+    who, other = mapping.describe(row), mapping.describe(first)
+    return RecordFailure(
+        message=(
+            f"{who}: has the same name as {other} (CMMS #{first.get('id')}) once case, spacing and "
+            "look-alike characters are set aside, so QuickBooks would see one name twice. Only the "
+            f"first is synced. Rename one of them or remove the duplicate in the CMMS, then run the "
+            "sync again."
+        ),
+        code="same_name",
+        cmms_id=row.get("id"),
     )

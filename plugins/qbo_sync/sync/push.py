@@ -20,7 +20,12 @@ sent; a field QuickBooks cannot clear fails the record readably (see
 (stale SyncToken) re-reads the object, merges it like a pull and retries once.
 
 Every record ends with ``qb_id``, ``qb_sync_token``, ``qb_status``, ``qb_error``, ``qb_synced_at``
-and ``qb_last_updated_at`` set, and its snapshot updated, in one transaction per batch.
+and ``qb_last_updated_at`` set, and its snapshot updated, in one transaction per batch. What
+QuickBooks answered is what is stored (row and snapshot): its defaults for fields not sent
+(``Taxable``, ``PurchaseCost``) and its spelling of those sent. Creates are written to the send
+journal before they are sent (:mod:`.outbox`); names are sent normalized and new records with the
+same name are sent once (:mod:`qbo_sync.mapping.names`); refusals name the clashing record or the
+inactive reference (:mod:`.explain`).
 """
 
 from __future__ import annotations
@@ -31,13 +36,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from qbo_sync.mapping import RecordError, comparable, qbo_to_row, row_to_qbo, validate_for_push
+from qbo_sync.mapping import RecordError, get_path, row_to_qbo, validate_for_push
+from qbo_sync.mapping.names import same_names
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
-from qbo_sync.qbo.errors import QBOError, RecordRejected, StaleObject
-from qbo_sync.sync import messages, store
+from qbo_sync.qbo.errors import DuplicateName, QBOError, RecordRejected, StaleObject
+from qbo_sync.sync import explain, messages, outbox, store
+from qbo_sync.sync.agreed import after_write
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.load import PullLoader
 from qbo_sync.sync.lookup import find_by_names, lookup_failure
+from qbo_sync.sync.record import RecordFailure
 
 # Body keys that are not fields: an update carrying only these would change nothing but SyncToken.
 _NOT_FIELDS = frozenset({"Id", "SyncToken", "sparse"})
@@ -57,6 +65,11 @@ class Outgoing:
 def _revision(body: dict[str, Any]) -> str:
     text = json.dumps(body, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _sent(o: Outgoing, part: Any) -> str:
+    """The natural key as sent (normalized), which is what QuickBooks is searched for."""
+    return str(get_path(o.body, part.qbo) or o.row.get(part.cmms) or "").strip()
 
 
 def _chunks(items: list[Outgoing], size: int = MAX_BATCH_ITEMS) -> Iterator[list[Outgoing]]:
@@ -101,6 +114,20 @@ class Pusher:
         rid = request_id_for(ctx.realm_id, ctx.mapping.qbo_entity, row["id"], _revision(body))
         return Outgoing(row, body, list(sent), rid, rid.replace("-", "")[:10])
 
+    def _rejected(self, row: dict[str, Any], error: QBOError, action: str) -> RecordFailure:
+        """QuickBooks refused ``row``: the message names the clashing record or the inactive
+        reference when QuickBooks' own words do not (see :mod:`.explain`)."""
+        ctx = self.ctx
+        if isinstance(error, DuplicateName):
+            clash = explain.find_clash(ctx, row)
+            return messages.rejected(
+                ctx.mapping, row, error, action, clash=clash.describe() if clash else None
+            )
+        if error.code == "610":
+            inactive = explain.inactive_references(ctx, row, error.element)
+            return messages.rejected(ctx.mapping, row, error, action, inactive=inactive)
+        return messages.rejected(ctx.mapping, row, error, action)
+
     def _fail(self, failure: messages.RecordFailure) -> None:
         self.ctx.counts.failed += 1
         self.ctx.recorder.fail_record(failure)
@@ -125,7 +152,7 @@ class Pusher:
             rows = [
                 r for r in store.unlinked_rows(conn, ctx.table) if int(r["id"]) not in ctx.linked_in_memory
             ]
-        ready = [o for o in (self._outgoing(r, None) for r in rows) if o is not None]
+        ready = self._one_per_name([o for o in (self._outgoing(r, None) for r in rows) if o is not None])
         if ready and not self.pulled_everything:
             unsure = self._link_existing(ready)
             ready = [
@@ -140,6 +167,17 @@ class Pusher:
                 self._create_batch(chunk)
         self._flush_failures()
 
+    def _one_per_name(self, ready: list[Outgoing]) -> list[Outgoing]:
+        """Of new records with the same name (as QuickBooks and a person see it), only the first is
+        sent; the others fail readably instead of becoming a duplicate or a 6240."""
+        m = self.ctx.mapping
+        twins = same_names((o.row for o in ready), m.title_column)
+        for o in ready:
+            first = twins.get(int(o.row["id"]))
+            if first is not None:
+                self._fail(messages.same_name(m, o.row, first))
+        return [o for o in ready if int(o.row["id"]) not in twins]
+
     def _link_existing(self, ready: list[Outgoing]) -> set[Any]:
         """Look the new records up in QuickBooks by natural key (batched, see
         :mod:`qbo_sync.sync.lookup`) and link what already exists.
@@ -151,17 +189,19 @@ class Pusher:
             return set()
         part = parts[0]
         ready = [o for o in ready if not ctx.known_absent(o.row)]  # looked up by the change check
-        names = {str(o.row[part.cmms]).strip() for o in ready if o.row.get(part.cmms)}
+        # looked up by the name as sent (normalized), which is what QuickBooks holds
+        names = {_sent(o, part) for o in ready if o.row.get(part.cmms)}
         found = find_by_names(ctx.client, ctx.mapping.qbo_entity, part.qbo, names)
         if found.objects:
             self.loader.load_page(found.objects)
-        unsure = [o for o in ready if str(o.row.get(part.cmms) or "").strip() in found.refused]
+        unsure = [o for o in ready if o.row.get(part.cmms) and _sent(o, part) in found.refused]
         for o in unsure:
-            error = found.refused[str(o.row[part.cmms]).strip()]
-            self._fail(lookup_failure(ctx.who(o.row), o.row, error))
+            self._fail(lookup_failure(ctx.who(o.row), o.row, found.refused[_sent(o, part)]))
         return {o.row["id"] for o in unsure}
 
     def _create_batch(self, items: list[Outgoing]) -> None:
+        sends = [outbox.Send(o.row, o.body, o.request_id) for o in items]
+        outbox.record_sends(self.ctx, sends)  # committed before sending (see sync.outbox)
         outcomes = self._batch("create", items)
         done: list[tuple[Outgoing, dict[str, Any]]] = []
         for o in items:
@@ -174,12 +214,9 @@ class Pusher:
                     f"{self.ctx.who(o.row)}: created in QuickBooks (Id {outcome.object.get('Id')})",
                 )
             else:
-                self._fail(
-                    messages.rejected(
-                        self.ctx.mapping, o.row, outcome.error or QBOError("no answer"), "create"
-                    )
-                )
+                self._fail(self._rejected(o.row, outcome.error or QBOError("no answer"), "create"))
         self._record_success(done, {})
+        outbox.mark_answered(self.ctx, sends)
 
     # --- updates -------------------------------------------------------------------------------
 
@@ -257,11 +294,7 @@ class Pusher:
             elif isinstance(outcome.error, StaleObject):
                 self._retry_stale(o)
             else:
-                self._fail(
-                    messages.rejected(
-                        self.ctx.mapping, o.row, outcome.error or QBOError("no answer"), "update"
-                    )
-                )
+                self._fail(self._rejected(o.row, outcome.error or QBOError("no answer"), "update"))
         self._record_success(done, snaps, open_)
 
     def _said_updated(self, o: Outgoing) -> None:
@@ -274,6 +307,11 @@ class Pusher:
         """5010: re-read the object, merge it like a pull, and send what is still ours once more."""
         ctx = self.ctx
         qb_id = str(o.row["qb_id"])
+        ctx.recorder.warn(
+            f"{ctx.who(o.row)}: changed in QuickBooks since it was read (SyncToken "
+            f"{o.row.get('qb_sync_token')} is stale, QuickBooks 5010); re-reading it, merging, and "
+            "sending the CMMS changes once more"
+        )
         self.loader.load_page([ctx.client.get(ctx.mapping.qbo_entity, qb_id)])
         with ctx.engine.connect() as conn:
             row = store.rows_by_id(conn, ctx.table, [int(o.row["id"])])[int(o.row["id"])]
@@ -286,7 +324,7 @@ class Pusher:
         try:
             obj = ctx.client.update(ctx.mapping.qbo_entity, retry.body, sparse=True)
         except RecordRejected as exc:
-            self._fail(messages.rejected(ctx.mapping, row, exc, "update"))
+            self._fail(self._rejected(row, exc, "update"))
             return
         self._said_updated(retry)
         self._record_success([(retry, obj)], snaps, open_)
@@ -304,43 +342,10 @@ class Pusher:
         for o, obj in done:
             cid = int(o.row["id"])
             still_open = (open_ or {}).get(cid, set())
-            update, snap = self._agreed(o, obj, snaps.get(cid, {}), still_open)
+            update, snap = after_write(ctx, o.row, o.fields, obj, snaps.get(cid, {}), still_open)
             updates.append(update)
             snapshots.append((cid, update["qb_id"], update["qb_sync_token"], snap))
         with ctx.engine.begin() as conn:
             store.update_rows(conn, ctx.table, updates)
             store.save_snapshots(conn, ctx.mapping.entity, snapshots)
             ctx.recorder.flush(conn, ctx.table, ctx.now)
-
-    def _agreed(
-        self, o: Outgoing, obj: dict[str, Any], old: dict[str, Any], still_open: set[str]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The row's sync columns after a successful write, and the new agreed snapshot."""
-        ctx = self.ctx
-        m = ctx.mapping
-        try:
-            remote = qbo_to_row(m, obj, ctx.refs)
-        except RecordError:
-            remote = {}
-        update: dict[str, Any] = {
-            "id": int(o.row["id"]),
-            "qb_id": str(obj.get("Id")),
-            "qb_sync_token": str(obj.get("SyncToken")),
-            "qb_last_updated_at": remote.get("qb_last_updated_at") or o.row.get("qb_last_updated_at"),
-            "qb_synced_at": ctx.now,
-            "qb_status": "conflict" if still_open else "synced",
-            "qb_error": o.row.get("qb_error") if still_open else None,
-        }
-        local_cmp = comparable(m, o.row)
-        remote_cmp = comparable(m, remote)
-        snap = dict(old)
-        for item in m.mapped:
-            col = item.column
-            if m.pushes(item) and not item.create_only:
-                if col in o.fields or (col not in snap and col not in still_open):
-                    snap[col] = local_cmp.get(col)
-            elif col in remote and m.pulls(item):
-                snap[col] = remote_cmp.get(col)
-                if remote_cmp.get(col) != local_cmp.get(col):
-                    update[col] = remote[col]
-        return update, snap

@@ -56,6 +56,12 @@ class RunRecorder:
         self._logged: dict[str, int] = {}
 
     def start(self, started_at: datetime) -> int:
+        """Insert the ``running`` row. A real run (it holds the entity's run lock) first marks the
+        runs of the entity still ``running`` as ``abandoned``: their worker is gone with its lock."""
+        if not self.dry_run:
+            abandoned = mark_abandoned(self.engine, self.entity, self.run_key, started_at)
+            for line in abandoned:
+                log.warning("%s", line)
         t = schema.sync_runs
         values = {
             "run_key": self.run_key,
@@ -191,3 +197,44 @@ def unreadable(mapping: Mapping, obj: dict[str, Any], cmms_id: int | None, exc: 
         qb_id=str(obj.get("Id")),
         detail=reason,
     )
+
+
+def mark_abandoned(engine: sa.Engine, entity: str, found_by: str, now: datetime) -> list[str]:
+    """Mark the real runs of ``entity`` left ``running`` as ``abandoned`` and return their messages.
+
+    Called by a run that holds the entity's run lock (:mod:`.run_lock`), so no other real run of the
+    entity can be alive: a ``running`` row is one whose worker died (``kill -9``, a lost node) before
+    it could record its end. The message says when it started, who found it, and what is known: the
+    record errors it wrote and its sends to QuickBooks that were never answered (the finding run
+    resolves those by what was sent, :mod:`.outbox`)."""
+    t, e, s = schema.sync_runs, schema.sync_record_errors.c, schema.sync_sends.c
+    with engine.begin() as conn:
+        stale = conn.execute(
+            sa.select(t.c.id, t.c.run_key, t.c.started_at)
+            .where(t.c.entity == entity, t.c.status == "running", t.c.dry_run.is_(False))
+            .order_by(t.c.id)
+        ).all()
+        messages: list[str] = []
+        for run in stale:
+            errors = conn.execute(sa.select(sa.func.count()).where(e.run_id == run.id)).scalar_one()
+            unanswered = conn.execute(
+                sa.select(sa.func.count()).where(
+                    s.run_key == run.run_key, s.entity == entity, s.status == "sent"
+                )
+            ).scalar_one()
+            started = run.started_at.isoformat(timespec="seconds") if run.started_at else "?"
+            message = (
+                f"abandoned: the {entity} run {run.run_key} (started {started}) stopped without "
+                f"recording its end (its worker was killed or lost its database session; its run lock "
+                f"was gone). Found by run {found_by} at {now.isoformat(timespec='seconds')}. It had "
+                f"recorded {errors} record error(s) and left {unanswered} send(s) to QuickBooks "
+                "unanswered, which the finding run resolves by what was sent. Its counts were never "
+                "recorded; the finding run's counts include what it left."
+            )
+            conn.execute(
+                sa.update(t)
+                .where(t.c.id == run.id, t.c.status == "running")
+                .values(status="abandoned", finished_at=now, message=message)
+            )
+            messages.append(message)
+    return messages

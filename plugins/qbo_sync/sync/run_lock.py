@@ -27,6 +27,7 @@ _TRY = sa.text("SELECT pg_try_advisory_lock(:key)")
 _FREE = sa.text("SELECT pg_advisory_unlock(:key)")
 _HOLDER = sa.text(
     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
     "AND classid = CAST((CAST(:key AS bigint) >> 32) & 4294967295 AS bigint)::oid "
     "AND objid = CAST(CAST(:key AS bigint) & 4294967295 AS bigint)::oid LIMIT 1"
 )

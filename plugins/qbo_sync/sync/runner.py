@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import QBOClient
-from qbo_sync.sync import store
+from qbo_sync.sync import outbox, store
 from qbo_sync.sync.changes import Verdict
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.counts import SyncCounts
@@ -85,6 +85,8 @@ class EntitySync:
         self.recorder.start(self.now)
         ctx = self._context()
         try:
+            if self.mapping.direction != "pull":
+                outbox.resolve_unfinished(ctx)  # before the pull, so it does not import them anew
             pulled_everything = self._pull(ctx) if self.mapping.direction != "push" else False
             if self.mapping.direction != "pull":
                 Pusher(ctx, self._loader, pulled_everything=pulled_everything).run()
@@ -113,6 +115,7 @@ class EntitySync:
             accounts=accounts,
             now=self.now,
             dry_run=self.dry_run,
+            full_refresh=self.full_refresh,
         )
         checked = self.checked
         if checked and checked.absent_upto_id is not None and checked.absent_as_of is not None:

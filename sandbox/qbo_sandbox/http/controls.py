@@ -9,16 +9,18 @@ real or scripted), ``replayed`` (writes/batches answered from the requestid cach
 A request is counted under its kind when it arrives, whatever its outcome.
 
 Fault kinds (:class:`FaultScript`): ``429``, ``500``, ``503`` (QBO-shaped bodies),
-``timeout_after_commit`` (the request is executed, then the connection is held and closed
-unanswered), ``drop`` (closed without an answer, nothing executed), ``hold`` (the request is
-admitted like any other, counted in flight, then waits until :meth:`FaultScript.release_holds`, the
-``POST /_sandbox/release-holds`` control, a reset or the server's stop lets it go on; it is then
-answered normally). ``hold`` makes "N requests inside the server at once" a state a test can wait
+``drop_after_commit`` (the request is executed, then the connection is closed at once without an
+answer: a connection dropped mid-response), ``timeout_after_commit`` (the request is executed, then
+the connection is held and closed unanswered), ``drop`` (closed without an answer, nothing
+executed), ``hold`` (the request is admitted like any other, counted in flight, then waits until
+:meth:`FaultScript.release_holds`, the ``POST /_sandbox/release-holds`` control, a reset or the
+server's stop lets it go on; it is then answered normally). ``hold`` makes "N requests inside the server at once" a state a test can wait
 for (``GET /_sandbox/faults`` reports ``held``) instead of a race against a latency.
 
 ``GET``/``POST /_sandbox/replay-faults`` (``{"enabled": false}``) reads/sets
 ``SandboxConfig.replay_faults`` at run time (see :mod:`qbo_sandbox.http.replay`); ``reset`` restores
-the configured value.
+the configured value. ``POST /_sandbox/refresh-grace`` (``{"seconds": 86400}``) sets how long a
+superseded refresh token still refreshes (0 = strict; ``reset`` restores the configured value).
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def handle_control(
         if route == ("POST", "latency"):
             server.set_latency(int(body["ms"]))
             return 200, {"latency_ms": int(body["ms"])}
+        if route == ("POST", "refresh-grace"):
+            server.set_refresh_grace(float(body["seconds"]))
+            return 200, {"refresh_grace_s": server.oauth.refresh_grace_s}
         if route == ("POST", "throttle"):
             xml = _flag(body["xml"]) if "xml" in body else None
             server.set_throttle(bool(body["enabled"]), xml=xml)

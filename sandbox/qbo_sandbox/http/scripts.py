@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_KINDS = frozenset({"429", "500", "503", "timeout_after_commit", "drop", "hold"})
+FAULT_KINDS = frozenset({"429", "500", "503", "timeout_after_commit", "drop_after_commit", "drop", "hold"})
+AFTER_COMMIT = frozenset({"timeout_after_commit", "drop_after_commit"})
 BASE_KINDS = ("query", "cdc", "batch", "write", "read", "token", "revoke", "throttled", "replayed", "total")
 
 

@@ -29,7 +29,7 @@ from qbo_sandbox.http.handler import SandboxHTTPServer
 from qbo_sandbox.http.oauth_routes import OAUTH_PATHS, handle_oauth
 from qbo_sandbox.http.oauth_routes import classify as classify_oauth
 from qbo_sandbox.http.replay import ReplayCache
-from qbo_sandbox.http.scripts import Counters, FaultRule, FaultScript
+from qbo_sandbox.http.scripts import AFTER_COMMIT, Counters, FaultRule, FaultScript
 from qbo_sandbox.http.throttle import Throttle
 from qbo_sandbox.model import entities
 from qbo_sandbox.model.company import Company
@@ -67,6 +67,7 @@ class SandboxServer:
             code_ttl=self.config.code_ttl,
         )
         self.oauth = OAuthServer(app, lambda: self.clock.now().timestamp())
+        self.oauth.refresh_grace_s = self.config.refresh_grace_s
         self.api = DataAPI(self)
         self._httpd: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -156,6 +157,7 @@ class SandboxServer:
         self.faults.clear()
         self.throttle.reset()
         self._throttle_xml = self.config.throttle_xml
+        self.oauth.refresh_grace_s = self.config.refresh_grace_s
         if tokens:
             self.oauth.clear()
 
@@ -167,6 +169,12 @@ class SandboxServer:
     def set_replay_faults(self, enabled: bool) -> None:
         """Replay (True) or re-execute (False) faulted items of a remembered batch answer."""
         self.replay.replay_faults = enabled
+
+    def set_refresh_grace(self, seconds: float) -> None:
+        """Seconds a superseded refresh token still refreshes (0: strict, ``invalid_grant``)."""
+        if seconds < 0:
+            raise ValueError("the refresh grace must be >= 0 s")
+        self.oauth.refresh_grace_s = float(seconds)
 
     def set_throttle(self, enabled: bool, *, xml: bool | None = None) -> None:
         """Throttle at QBO's limits (or not); ``xml`` chooses the 429 body (see ``throttle_xml``)."""
@@ -235,7 +243,7 @@ class SandboxServer:
         if kind is not None:
             self.count(kind)
         rule = self.faults.take(req.method, req.target)
-        if rule is not None and rule.kind not in ("timeout_after_commit", "hold"):
+        if rule is not None and rule.kind not in (*AFTER_COMMIT, "hold"):
             self._delay()
             return self._scripted(rule)
         hold = rule is not None and rule.kind == "hold"
@@ -248,6 +256,8 @@ class SandboxServer:
             answer = self._serve_other(req)
         if rule is not None and rule.kind == "timeout_after_commit":
             return Response.no_answer("hold")
+        if rule is not None and rule.kind == "drop_after_commit":
+            return Response.no_answer("drop")
         return answer
 
     def _serve_other(self, req: Request) -> Response:
