@@ -14,8 +14,9 @@ answer: a connection dropped mid-response), ``timeout_after_commit`` (the reques
 the connection is held and closed unanswered), ``drop`` (closed without an answer, nothing
 executed), ``hold`` (the request is admitted like any other, counted in flight, then waits until
 :meth:`FaultScript.release_holds`, the ``POST /_sandbox/release-holds`` control, a reset or the
-server's stop lets it go on; it is then answered normally). ``hold`` makes "N requests inside the server at once" a state a test can wait
-for (``GET /_sandbox/faults`` reports ``held``) instead of a race against a latency.
+server's stop lets it go on; it is then answered normally). ``hold`` makes "N requests inside the
+server at once" a state a test can wait for (``GET /_sandbox/faults`` reports ``held``) instead of
+a race against a latency.
 
 ``GET``/``POST /_sandbox/replay-faults`` (``{"enabled": false}``) reads/sets
 ``SandboxConfig.replay_faults`` at run time (see :mod:`qbo_sandbox.http.replay`); ``reset`` restores
