@@ -33,8 +33,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, Param, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
 with DAG(
     dag_id="qbo_payments",

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -151,6 +152,11 @@ def open_batch(
     return batch_id
 
 
+def jsonable(obj: Any) -> Any:
+    """``obj`` as plain JSON (the client reads amounts as Decimal; they are staged as exact text)."""
+    return json.loads(json.dumps(obj, default=str))
+
+
 def _staged(run_id: int, entity: str, obj: dict[str, Any]) -> dict[str, Any]:
     token = obj.get("SyncToken")
     return {
@@ -158,7 +164,7 @@ def _staged(run_id: int, entity: str, obj: dict[str, Any]) -> dict[str, Any]:
         "entity": entity,
         "qb_id": str(obj.get("Id")),
         "qb_sync_token": None if token is None else str(token),
-        "payload": obj,
+        "payload": jsonable(obj),
         "status": "staged",
     }
 
@@ -217,4 +223,5 @@ def add_validation(conn: sa.Connection, batch_id: int, key: str, results: dict[s
     """Keep Great Expectations results on the batch row under ``key`` (``batch``, ``published``)."""
     b = schema.payment_batches
     current = conn.execute(sa.select(b.c.validation).where(b.c.id == batch_id)).scalar_one() or {}
-    conn.execute(sa.update(b).where(b.c.id == batch_id).values(validation={**current, key: results}))
+    merged = {**current, key: jsonable(results)}
+    conn.execute(sa.update(b).where(b.c.id == batch_id).values(validation=merged))
