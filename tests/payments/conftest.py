@@ -111,6 +111,9 @@ class World:
             Decimal("0.01")
         )
 
+    def number(self, cmms_id: int) -> str:
+        return q(self.engine, "SELECT invoice_number FROM invoices WHERE id = :i", i=cmms_id)[0][0]
+
     def invoice_row(self, cmms_id: int) -> tuple[Decimal, Decimal, str]:
         r = q(self.engine, "SELECT paid_amount, balance, status FROM invoices WHERE id = :i", i=cmms_id)[0]
         return (r.paid_amount, r.balance, r.status)

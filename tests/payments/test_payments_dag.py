@@ -13,6 +13,7 @@ from tests.payments.conftest import World, q, run_payments
 pytestmark = pytest.mark.usefixtures("airflow_db")
 D = Decimal
 TASKS = ["preflight", "stage", "audit", "publish"]
+
 OK = dict.fromkeys(TASKS, "success")
 
 
@@ -84,9 +85,10 @@ def test_edit_then_void_then_delete(world: World) -> None:
 
     # edited in QuickBooks: less on A, some on B
     cur = world.current(pay["Id"])
-    world.client.update(
+    # (the product's client strips TotalAmt from updates as read-only, so edit through the sandbox)
+    world.sandbox.company.update(
         "Payment",
-        {"Id": pay["Id"], "SyncToken": cur["SyncToken"], "TotalAmt": 350.0, "Line": [
+        {"Id": pay["Id"], "SyncToken": cur["SyncToken"], "sparse": True, "TotalAmt": 350.0, "Line": [
             {"Amount": 150.0, "LinkedTxn": [{"TxnId": a_qb, "TxnType": "Invoice"}]},
             {"Amount": 200.0, "LinkedTxn": [{"TxnId": b_qb, "TxnType": "Invoice"}]},
         ]},
@@ -94,7 +96,9 @@ def test_edit_then_void_then_delete(world: World) -> None:
     assert run_payments() == OK
     assert world.invoice_row(a_id) == (D("150.00"), D("350.00"), "partial")
     assert world.invoice_row(b_id) == (D("200.00"), D("50.00"), "partial")
-    assert world.log(pay["Id"])["amount"] == D("350.00")
+    log = world.log(pay["Id"])
+    assert (log["amount"], log["unapplied"], log["status"]) == (D("350.00"), D("0.00"), "active")
+    assert log["paid"] == {world.number(a_id): D("150.00"), world.number(b_id): D("200.00")}
     assert (world.qbo_balance(a_qb), world.qbo_balance(b_qb)) == (D("350.00"), D("50.00"))
 
     # voided: both invoices open again, the log keeps the payment as voided
@@ -103,7 +107,9 @@ def test_edit_then_void_then_delete(world: World) -> None:
     assert run_payments() == OK
     assert world.invoice_row(a_id) == (D("0.00"), D("500.00"), "open")
     assert world.invoice_row(b_id) == (D("0.00"), D("250.00"), "open")
-    assert world.log(pay["Id"])["status"] == "voided"
+    log = world.log(pay["Id"])
+    assert (log["amount"], log["status"], log["reference"]) == (D("0.00"), "voided", "CHK-10")
+    assert log["paid"] == {world.number(a_id): D("150.00"), world.number(b_id): D("200.00")}  # what it had paid
     assert (world.qbo_balance(a_qb), world.qbo_balance(b_qb)) == (D("500.00"), D("250.00"))
 
     # deleted
