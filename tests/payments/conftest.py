@@ -87,8 +87,14 @@ class World:
             ).scalar_one()
         return cmms_id, obj["Id"]
 
-    def pay(self, total: str, applied: dict[str, str], ref: str, **extra: Any) -> dict[str, Any]:
-        """Record a payment in QuickBooks over HTTP (``applied``: invoice qb id -> amount)."""
+    def pay(
+        self, total: str, applied: dict[str, str], ref: str, direct: bool = False, **extra: Any
+    ) -> dict[str, Any]:
+        """Record a payment in QuickBooks over HTTP (``applied``: invoice qb id -> amount).
+
+        ``direct``: through the sandbox's model instead (inside ``company.backdated()``, which holds
+        the company lock the HTTP handler would wait for).
+        """
         body = {
             "CustomerRef": {"value": self.customer_qb},
             "TotalAmt": float(total),
@@ -101,6 +107,8 @@ class World:
             ],
             **extra,
         }
+        if direct:
+            return self.sandbox.company.create("Payment", body)
         return self.client.create("Payment", body, request_id=f"test-pay-{ref}-{next(_seq)}")
 
     def current(self, qb_id: str) -> dict[str, Any]:

@@ -109,7 +109,10 @@ def test_edit_then_void_then_delete(world: World) -> None:
     assert world.invoice_row(b_id) == (D("0.00"), D("250.00"), "open")
     log = world.log(pay["Id"])
     assert (log["amount"], log["status"], log["reference"]) == (D("0.00"), "voided", "CHK-10")
-    assert log["paid"] == {world.number(a_id): D("150.00"), world.number(b_id): D("200.00")}  # what it had paid
+    assert log["paid"] == {
+        world.number(a_id): D("150.00"),
+        world.number(b_id): D("200.00"),
+    }  # what it had paid
     assert (world.qbo_balance(a_qb), world.qbo_balance(b_qb)) == (D("500.00"), D("250.00"))
 
     # deleted
