@@ -73,9 +73,9 @@ class World:
         with self.engine.begin() as conn:
             cmms_id = conn.execute(
                 sa.text(
-                    "INSERT INTO invoices (invoice_number, customer_id, subtotal, total, paid_amount, balance, "
-                    "status, qb_id, qb_sync_token, qb_status) VALUES (:n, :c, :t, :t, 0, :t, 'open', :q, :s, "
-                    "'synced') RETURNING id"
+                    "INSERT INTO invoices (invoice_number, customer_id, subtotal, total, paid_amount, "
+                    "balance, status, qb_id, qb_sync_token, qb_status) "
+                    "VALUES (:n, :c, :t, :t, 0, :t, 'open', :q, :s, 'synced') RETURNING id"
                 ),
                 {
                     "n": number,
@@ -139,8 +139,8 @@ class World:
         p = rows[0]
         apps = q(
             self.engine,
-            "SELECT i.invoice_number, a.amount FROM payment_applications a JOIN invoices i ON i.id = a.invoice_id "
-            "WHERE a.payment_id = :p ORDER BY i.invoice_number",
+            "SELECT i.invoice_number, a.amount FROM payment_applications a "
+            "JOIN invoices i ON i.id = a.invoice_id WHERE a.payment_id = :p ORDER BY i.invoice_number",
             p=p.id,
         )
         return {
@@ -164,7 +164,8 @@ def world(sandbox: Any, cmms: sa.Engine) -> World:
     with cmms.begin() as conn:
         cust_id = conn.execute(
             sa.text(
-                "INSERT INTO customers (display_name, qb_id, qb_status) VALUES (:n, :q, 'synced') RETURNING id"
+                "INSERT INTO customers (display_name, qb_id, qb_status) "
+                "VALUES (:n, :q, 'synced') RETURNING id"
             ),
             {"n": customer["DisplayName"], "q": customer["Id"]},
         ).scalar_one()

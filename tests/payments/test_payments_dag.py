@@ -41,7 +41,8 @@ def test_partial_split_unapplied_and_unknown_invoice(world: World) -> None:
     }
     assert world.log(partial["Id"]) == {
         "date": "2026-11-30", "amount": D("100.00"), "unapplied": D("0.00"), "method": "Check",
-        "reference": "CHK-1", "status": "active", "customer_id": world.customer_id, "paid": {number[a_id]: D("100.00")},
+        "reference": "CHK-1", "status": "active", "customer_id": world.customer_id,
+        "paid": {number[a_id]: D("100.00")},
     }  # fmt: skip
     assert world.log(split["Id"])["paid"] == {number[b_id]: D("120.50"), number[c_id]: D("30.00")}
     log = world.log(unapplied["Id"])
@@ -54,8 +55,8 @@ def test_partial_split_unapplied_and_unknown_invoice(world: World) -> None:
     assert world.log(foreign["Id"])["paid"] == {number[c_id]: D("20.00")}
     not_applied = q(
         world.engine,
-        "SELECT n.qb_txn_id, n.amount, n.reason FROM payment_links_not_applied n JOIN payments p ON p.id = n.payment_id "
-        "WHERE p.qb_id = :q",
+        "SELECT n.qb_txn_id, n.amount, n.reason FROM payment_links_not_applied n "
+        "JOIN payments p ON p.id = n.payment_id WHERE p.qb_id = :q",
         q=foreign["Id"],
     )
     assert [(r.qb_txn_id, r.amount) for r in not_applied] == [(foreign_qb, D("45.00"))]
@@ -70,7 +71,8 @@ def test_partial_split_unapplied_and_unknown_invoice(world: World) -> None:
     assert world.log(rest["Id"])["paid"] == {number[a_id]: D("200.00")}
     run = q(
         world.engine,
-        "SELECT status, created, updated, unchanged FROM sync_runs WHERE entity = 'payments' ORDER BY id DESC LIMIT 1",
+        "SELECT status, created, updated, unchanged FROM sync_runs WHERE entity = 'payments' "
+        "ORDER BY id DESC LIMIT 1",
     )[0]
     assert (run.status, run.created, run.updated) == ("success", 1, 0)
 
@@ -176,8 +178,10 @@ def test_corrupt_batch_is_quarantined_then_retried(world: World, sandbox: Any) -
     good = world.pay("40.00", {a_qb: "40.00"}, "CHK-30")
     # QuickBooks never sends this (negative amount, more applied than the invoice's total): load it raw
     bad = dict(world.current(good["Id"]))
-    bad.update({"Id": "990001", "TotalAmt": -25.0, "PaymentRefNum": "BAD-1", "SyncToken": "0",
-                "Line": [{"Amount": 130.0, "LinkedTxn": [{"TxnId": a_qb, "TxnType": "Invoice"}]}]})  # fmt: skip
+    line = {"Amount": 130.0, "LinkedTxn": [{"TxnId": a_qb, "TxnType": "Invoice"}]}
+    bad.update(
+        {"Id": "990001", "TotalAmt": -25.0, "PaymentRefNum": "BAD-1", "SyncToken": "0", "Line": [line]}
+    )
     bad.pop("MetaData")
     sandbox.company.load_raw("Payment", bad)
     states = run_payments()

@@ -36,8 +36,11 @@ def _record_outage_payments(world: World, w: list[datetime]) -> dict[str, Any]:
     with co.backdated(w[2] + timedelta(minutes=7)):
         p3 = world.pay("200.00", {a_qb: "200.00"}, "OUT-3", direct=True)
         cur = world.current(p2["Id"])
-        co.update("Payment", {"Id": p2["Id"], "SyncToken": cur["SyncToken"], "sparse": True, "TotalAmt": 80.0,
-                              "Line": [{"Amount": 80.0, "LinkedTxn": [{"TxnId": b_qb, "TxnType": "Invoice"}]}]})  # fmt: skip
+        line = {"Amount": 80.0, "LinkedTxn": [{"TxnId": b_qb, "TxnType": "Invoice"}]}
+        co.update(
+            "Payment",
+            {"Id": p2["Id"], "SyncToken": cur["SyncToken"], "sparse": True, "TotalAmt": 80.0, "Line": [line]},
+        )
     with co.backdated(w[3] + timedelta(minutes=29, seconds=59)):
         p4 = world.pay("120.00", {b_qb: "120.00"}, "OUT-4", direct=True)
     return {"A": (a_id, a_qb), "B": (b_id, b_qb), "P": [p1, p2, p3, p4]}
