@@ -52,7 +52,12 @@ BATCH_CHECKS: tuple[Check, ...] = (
         "a payment applies no more than its amount",
         "payments",
         "ExpectColumnPairValuesAToBeGreaterThanB",
-        {"column_A": "total_amount", "column_B": "applied_amount", "or_equal": True},
+        {
+            "column_A": "total_amount",
+            "column_B": "applied_amount",
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",  # a missing amount fails its own check
+        },
     ),
     _present("applications", "amount", "the applied amount is a number"),
     _not_negative("applications", "amount"),
