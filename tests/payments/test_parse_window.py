@@ -76,8 +76,8 @@ def test_unreadable_values_are_named_not_guessed() -> None:
 def test_invoice_state() -> None:
     links = [{"TxnId": "77", "TxnType": "Payment"}, {"TxnId": "5", "TxnType": "Estimate"}]
     inv = parse_invoice(
-        {"Id": "130", "SyncToken": "4", "TotalAmt": 300, "Balance": 200.0, "DocNumber": "WO-1", "MetaData": META,
-         "LinkedTxn": links}
+        {"Id": "130", "SyncToken": "4", "TotalAmt": 300, "Balance": 200.0, "DocNumber": "WO-1",
+         "MetaData": META, "LinkedTxn": links}
     )  # fmt: skip
     assert (inv.total, inv.balance, inv.payment_ids, inv.doc_number) == (
         D("300.00"),
