@@ -102,115 +102,38 @@ def _window(context: dict[str, Any], watermark: Any) -> Any:
 
 def stage(context: dict[str, Any]) -> dict[str, Any]:
     """Read the run's window from QuickBooks and stage it; returns the batch id and counts."""
-    from qbo_sync.payments.extract import PaymentExtract
-    from qbo_sync.payments.store import Cmms, open_batch, read_watermark
+    from qbo_sync.payments.run import stage_window
+    from qbo_sync.payments.store import read_watermark
     from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
 
     hook = _hook(context)
     realm = _ready(hook)
     window = _window(context, read_watermark(hook.cmms_engine, realm))
     try:
-        extracted = PaymentExtract(hook.get_conn(), Cmms(hook.cmms_engine), window).run()
-    except (ReconnectNeeded, FatalError) as exc:
+        return stage_window(hook.cmms_engine, hook.get_conn(), realm, window, _run_key(context))
+    except (ReconnectNeeded, FatalError) as exc:  # a person must act; retrying cannot help
         raise AirflowFailException(f"payments: {exc}") from exc
-    batch_id = open_batch(hook.cmms_engine, _run_key(context), realm, window, extracted)
-    summary = {
-        "batch_id": batch_id,
-        "window": window.describe(),
-        "mode": extracted.mode,
-        "requests": extracted.requests,
-        "payments": len(extracted.payments),
-        "deleted": len(extracted.deleted_payment_ids),
-        "invoices": len(extracted.invoices),
-        "later": extracted.later,
-    }
-    log.info("payments: staged batch %s", summary)
-    return summary
 
 
 def audit(staged: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
-    """Validate the staged batch; quarantine it (and fail) when an expectation fails."""
-    from qbo_sync.payments.audit import validate
-    from qbo_sync.payments.frames import batch_frames
-    from qbo_sync.payments.prepare import prepare
-    from qbo_sync.payments.store import add_validation, load_batch
-    from qbo_sync.payments.suites import BATCH_CHECKS
+    """Validate the staged batch; a failed expectation quarantines it and fails the task."""
+    from qbo_sync.payments.run import BatchQuarantined, audit_batch
 
     hook = _hook(context)
     _ready(hook)
-    info, payloads = load_batch(hook.cmms_engine, staged["batch_id"])
-    with hook.cmms_engine.connect() as conn:
-        prepared = prepare(conn, payloads)
-    result = validate(batch_frames(prepared), BATCH_CHECKS, "payments_batch")
-    if not result.success:
-        _quarantine(hook.cmms_engine, info, "before publishing", result, len(prepared.payments))
-    with hook.cmms_engine.begin() as conn:
-        add_validation(conn, info.batch_id, "batch", result.results)
-    log.info("payments: batch %s passed %d expectations", info.batch_id, len(BATCH_CHECKS))
-    return {
-        "batch_id": info.batch_id,
-        "payments": len(prepared.payments),
-        "not_applicable": len(prepared.not_applied),
-    }
+    try:
+        return audit_batch(hook.cmms_engine, staged["batch_id"])
+    except BatchQuarantined as exc:
+        raise AirflowFailException(exc.report) from None
 
 
 def publish(audited: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
     """Publish the audited batch in one transaction and move the watermark."""
-    from qbo_sync.payments.prepare import prepare
-    from qbo_sync.payments.publish import PublishRejected
-    from qbo_sync.payments.publish import publish as apply_batch
-    from qbo_sync.payments.store import close_batch, load_batch, read_watermark, save_watermark
-    from qbo_sync.payments.window import PaymentWindow, next_watermark
+    from qbo_sync.payments.run import BatchQuarantined, publish_batch
 
     hook = _hook(context)
     realm = _ready(hook)
-    engine = hook.cmms_engine
-    info, payloads = load_batch(engine, audited["batch_id"])
-    mark = read_watermark(engine, realm)
     try:
-        with engine.begin() as conn:
-            prepared = prepare(conn, payloads)
-            counts, result = apply_batch(conn, prepared, info.window_end)
-            for note in counts.notes:
-                log.info(note)
-            for n in prepared.not_applied:
-                log.warning("payment %s: %s (%s)", n.payment_qb_id, n.reason, n.amount)
-            message = (
-                f"{len(prepared.payments)} payment(s): {counts.created} new, {counts.updated} changed, "
-                f"{counts.unchanged} unchanged; {counts.skipped} line(s) not applicable; "
-                f"{counts.invoices} invoice(s) re-derived"
-            )
-            run_counts = {**counts.as_run(), "pulled": len(prepared.payments), "failed": 0}
-            close_batch(
-                conn, info, status="published", counts=run_counts, message=message, validation=result.results
-            )
-            window = PaymentWindow(info.window_start, info.window_end, info.window_kind)
-            new_mark = next_watermark(mark, window, info.window_end) if info.window_end else mark
-            if new_mark is not None and new_mark != mark:
-                save_watermark(conn, realm, new_mark, info.mode)
-    except PublishRejected as exc:
-        _quarantine(
-            engine, info, "after publishing (rolled back)", exc.audit, len(payloads.get("Payment", []))
-        )
-    log.info("payments: batch %s published: %s", info.batch_id, message)
-    return {"batch_id": info.batch_id, **run_counts, "invoices": counts.invoices}
-
-
-def _quarantine(engine: sa.Engine, info: Any, stage_name: str, result: Any, size: int) -> None:
-    from qbo_sync.payments.report import quarantine_report
-    from qbo_sync.payments.store import close_batch
-
-    window = f"{info.window_kind} window from {info.window_start} to {info.window_end}"
-    report = quarantine_report(info.batch_id, window, stage_name, result)
-    with engine.begin() as conn:
-        close_batch(
-            conn,
-            info,
-            status="quarantined",
-            counts={"failed": size},
-            message=report,
-            report=report,
-            validation=result.results,
-        )
-    log.error(report)
-    raise AirflowFailException(report)
+        return publish_batch(hook.cmms_engine, realm, audited["batch_id"])
+    except BatchQuarantined as exc:
+        raise AirflowFailException(exc.report) from None
