@@ -17,7 +17,7 @@ TASKS = ["preflight", "stage", "audit", "publish"]
 OK = dict.fromkeys(TASKS, "success")
 
 
-def test_partial_split_unapplied_and_unknown_invoice(world: World) -> None:
+def test_partial_split_unapplied_and_unknown_invoice(world: World, capsys: pytest.CaptureFixture) -> None:
     assert run_payments() == OK  # first run: reads every payment QuickBooks has (the seed's too)
     a_id, a_qb = world.invoice("300.00")
     b_id, b_qb = world.invoice("120.50")
@@ -69,6 +69,15 @@ def test_partial_split_unapplied_and_unknown_invoice(world: World) -> None:
         "0.00"
     )
     assert world.log(rest["Id"])["paid"] == {number[a_id]: D("200.00")}
+    from qbo_sync.cli import main
+
+    assert main(["payments", "--url", world.engine.url.render_as_string(hide_password=False)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        f"2026-11-30      100.00       0.00  Check       CHK-1         active   {number[a_id]} 100.00"
+        in printed
+    )
+    assert f"QuickBooks Invoice {foreign_qb} 45.00 (not applied)" in printed
     run = q(
         world.engine,
         "SELECT status, created, updated, unchanged FROM sync_runs WHERE entity = 'payments' "
@@ -156,20 +165,44 @@ def test_nothing_new_costs_one_read(world: World, sandbox: Any) -> None:
     assert reads == {"query": 0, "cdc": 1, "read": 0, "batch": 0, "write": 0}
 
 
+def test_the_dag_owns_real_30_minute_windows() -> None:
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import CronDataIntervalTimetable
+
+    from tests.payments.conftest import DAGS
+
+    dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_payments")
+    assert isinstance(dag.timetable, CronDataIntervalTimetable)
+    assert (dag.max_active_runs, dag.catchup, dag.timetable.expression) == (1, False, "*/30 * * * *")
+    assert [t.task_id for t in dag.topological_sort()] == TASKS
+
+
 def test_switches_skip_with_the_reason(world: World, sandbox: Any) -> None:
-    from airflow.models.taskinstance import TaskInstance  # noqa: F401 - Airflow's ORM is configured
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from qbo_sync.payments.tasks import preflight
 
     with world.engine.begin() as conn:
         conn.execute(sa.text("UPDATE qb_settings SET payment_sync_enabled = false WHERE id = 1"))
     sandbox.reset_counters()
     assert run_payments() == dict.fromkeys(TASKS, "skipped")
     assert sandbox.counters().get("cdc", 0) == 0 and sandbox.counters().get("query", 0) == 0
+    with pytest.raises(AirflowSkipException) as skipped:
+        preflight({"params": {}})
+    assert str(skipped.value) == (
+        "the automatic payment sync is switched off (qb_settings.payment_sync_enabled = false): no payments "
+        "were read from QuickBooks. Switch it on in the CMMS settings to sync payments."
+    )
     with world.engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE qb_settings SET payment_sync_enabled = true, enabled = false WHERE id = 1")
         )
     assert run_payments() == dict.fromkeys(TASKS, "skipped")
     assert sandbox.counters().get("cdc", 0) == 0
+    with pytest.raises(
+        AirflowSkipException, match=r"^QuickBooks sync is switched off \(qb_settings.enabled = false"
+    ):
+        preflight({"params": {}})
 
 
 def test_corrupt_batch_is_quarantined_then_retried(world: World, sandbox: Any) -> None:
@@ -197,6 +230,9 @@ def test_corrupt_batch_is_quarantined_then_retried(world: World, sandbox: Any) -
     assert "applications never exceed the invoice's total" in report
     assert f"invoice = {a_qb}" in report and "paid_amount = 170.00" in report
     assert "quarantined" in batch.validation
+    from qbo_sync.payments.log import recent_batches
+
+    assert "payment = 990001, total_amount = -25.00" in recent_batches(world.engine)
     run = q(world.engine, "SELECT status FROM sync_runs WHERE entity = 'payments' ORDER BY id DESC LIMIT 1")[
         0
     ]
