@@ -1,18 +1,20 @@
 """Payment benchmark: 5,000 payments spread over 24 hours, pulled window by window and in one catch-up.
 
 A sandbox server (in this process, throttling at QBO's limits) holds 1,000 invoices the CMMS knows
-(fresh PostgreSQL database) and 5,000 payments recorded across one day (about 1 in 10 unapplied, the
-rest paying one or two invoices). Then:
+(fresh PostgreSQL database each time) and 5,000 payments recorded across one day (1 in 10 unapplied,
+the rest paying one or two invoices). Each run is stage → audit (Great Expectations) → publish.
 
-1. **48 windows**: one data-interval run per 30-minute window of that day, in order (stage → audit
-   with Great Expectations → publish), as the schedule or ``airflow backfill create`` runs them.
-   Per window: payments, read requests against the floor (1 = one CDC call), wall time, peak Python
-   heap (tracemalloc).
-2. **catch-up**: a fresh CMMS, one run from the start of the day to now (the CDC answer holds ≥ 1000
-   objects, so the payments are read by windowed query: the floor is one request per 1000 payments
-   plus one per 1000 invoices).
+1. **live**: window by window, that window's payments are recorded, then its data-interval run
+   (what the 30-minute schedule does). Floor: 1 read request (one CDC call) per window.
+2. **backfill after a day-long outage**: the 48 windows re-run in order over the finished day
+   (``airflow backfill create``). CDC has no upper bound, so an early window's CDC answer holds the
+   rest of the day (≥ 1000 objects): it falls back to windowed queries (Payment, Invoice, and the
+   linked invoices changed after the window, by Id).
+3. **catch-up after the outage**: one run from the start of the day to now (windowed queries:
+   floor = the saturated CDC call + one page per 1000 payments and per 1000 invoices).
 
-Both end with every CMMS invoice's balance compared to QuickBooks'.
+Per window: payments, read requests, wall time; peak Python heap (tracemalloc) of one window and of
+the catch-up; every CMMS invoice balance compared to QuickBooks' at the end.
 
     .venv/bin/python bench/bench_payments.py [--payments 5000 --invoices 1000]
 """
@@ -35,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
 from _common import StaticTokens, measure
+
+from qbo_sync.payments.window import PaymentWindow
 
 ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 HALF_HOUR = timedelta(minutes=30)
@@ -60,9 +64,8 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def seed_quickbooks(company, day: datetime, n_invoices: int, n_payments: int) -> list[dict]:
-    """Invoices before the day; payments spread over its 48 windows. Returns the invoices."""
-    rng = random.Random(7)
+def seed_invoices(company, day: datetime, n_invoices: int) -> list[dict]:
+    """Invoices of 1,000.00 each, created before the day."""
     customer = company.query("SELECT * FROM Customer WHERE Active = true MAXRESULTS 1")["Customer"][0]["Id"]
     item = company.query("SELECT * FROM Item WHERE Type = 'Service' MAXRESULTS 1")["Item"][0]["Id"]
     invoices = []
@@ -70,13 +73,19 @@ def seed_quickbooks(company, day: datetime, n_invoices: int, n_payments: int) ->
         for i in range(n_invoices):
             detail = {"ItemRef": {"value": item}, "Qty": 1, "UnitPrice": 1000.0}
             line = {"DetailType": "SalesItemLineDetail", "Amount": 1000.0, "SalesItemLineDetail": detail}
-            invoices.append(
-                company.create(
-                    "Invoice", {"CustomerRef": {"value": customer}, "DocNumber": f"B-{i}", "Line": [line]}
-                )
-            )
+            body = {"CustomerRef": {"value": customer}, "DocNumber": f"B-{i}", "Line": [line]}
+            invoices.append(company.create("Invoice", body))
+    return invoices
+
+
+def record_payments(company, invoices: list[dict], day: datetime, n_payments: int, window: int) -> None:
+    """The payments of one 30-minute window of the day (of ``n_payments`` spread evenly over it)."""
+    customer = invoices[0]["CustomerRef"]["value"]
     for k in range(n_payments):
         when = day + timedelta(seconds=(k + 0.5) * 86400 / n_payments)
+        if not day + window * HALF_HOUR <= when < day + (window + 1) * HALF_HOUR:
+            continue
+        rng = random.Random(k)
         picks = rng.sample(invoices, 2 if k % 7 == 0 else 1) if k % 10 else []
         lines = [
             {"Amount": 12.34, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]} for inv in picks
@@ -85,7 +94,36 @@ def seed_quickbooks(company, day: datetime, n_invoices: int, n_payments: int) ->
                 "PaymentRefNum": f"BENCH-{k}", "Line": lines}  # fmt: skip
         with company.backdated(when):
             company.create("Payment", body)
-    return invoices
+
+
+def run_windows(engine, client, server, day: datetime, title: str, record=None) -> None:
+    """48 data-interval runs in order (``record(i)`` first records window i's payments); prints figures."""
+    rows = []
+    sample = None
+    for i in range(48):
+        if record is not None:
+            record(i)
+        start = day + i * HALF_HOUR
+        window = PaymentWindow(start, start + HALF_HOUR, "data_interval")
+        if i == 24:  # peak heap of one window (tracemalloc slows Great Expectations a lot: not timed)
+            sample = measure(lambda w=window: one_run(engine, client, server.realm_id, w, server.counters))
+            rows.append((sample.result["payments"], sample.result["reads"], math.nan, sample.result["mode"]))
+            continue
+        t1 = time.perf_counter()
+        r = one_run(engine, client, server.realm_id, window, server.counters)
+        rows.append((r["payments"], r["reads"], time.perf_counter() - t1, r["mode"]))
+    checked, wrong = balances_match(engine, server.company)
+    print(f"\n{title}")
+    print(f"{'':22} {'min':>8} {'median':>8} {'max':>8} {'total':>9}")
+    for name, idx in (("payments", 0), ("read requests", 1), ("wall s", 2)):
+        vals = [r[idx] for r in rows if not math.isnan(r[idx])]
+        print(f"{name:22} {min(vals):8.2f} {statistics.median(vals):8.2f} {max(vals):8.2f} {sum(vals):9.2f}")
+    assert sample is not None
+    print(f"peak Python heap of one window (window 25, tracemalloc): {sample.peak_mib:.1f} MiB")
+    over = sum(1 for r in rows if r[1] > 1)
+    print(f"read floor per window: 1 (one CDC call); windows over the floor: {over}")
+    print(f"modes: {sorted(set(r[3] for r in rows))}; payments published: {sum(r[0] for r in rows)}")
+    print(f"invoice balances equal to QuickBooks': {checked - wrong}/{checked}")
 
 
 def mirror_invoices(engine: sa.Engine, invoices: list[dict]) -> None:
@@ -133,7 +171,6 @@ def main() -> None:
     logging.disable(logging.WARNING)  # not-applicable lines etc. would flood the output
     from qbo_sandbox import SandboxConfig, SandboxServer
     from qbo_sync.db.engine import create_engine
-    from qbo_sync.payments.window import PaymentWindow
     from qbo_sync.qbo.client import QBOClient
     from qbo_sync.qbo.transport import Transport
 
@@ -142,51 +179,27 @@ def main() -> None:
     try:
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         day = now - timedelta(minutes=now.minute % 30) - timedelta(hours=25)
-        t0 = time.perf_counter()
-        invoices = seed_quickbooks(server.company, day, args.invoices, args.payments)
-        print(
-            f"seeded {args.invoices} invoices and {args.payments} payments over 24 h "
-            f"in {time.perf_counter() - t0:.1f} s"
-        )
+        invoices = seed_invoices(server.company, day, args.invoices)
         tokens = server.issue_tokens()
         client = QBOClient(Transport(server.url, server.realm_id, StaticTokens(tokens["access_token"])))
+        print(
+            f"{args.invoices} invoices known to the CMMS; {args.payments} payments over 24 h, throttling on"
+        )
 
         urls.append(fresh_database())
         engine = create_engine(urls[-1])
         mirror_invoices(engine, invoices)
-        rows = []
-        sample = None
-        for i in range(48):
-            start = day + i * HALF_HOUR
-            window = PaymentWindow(start, start + HALF_HOUR, "data_interval")
-            if i == 24:  # peak heap of one window (tracemalloc slows Great Expectations a lot: not timed)
-                sample = measure(
-                    lambda w=window: one_run(engine, client, server.realm_id, w, server.counters)
-                )
-                rows.append(
-                    (sample.result["payments"], sample.result["reads"], math.nan, sample.result["mode"])
-                )
-                continue
-            t1 = time.perf_counter()
-            r = one_run(engine, client, server.realm_id, window, server.counters)
-            rows.append((r["payments"], r["reads"], time.perf_counter() - t1, r["mode"]))
-        checked, wrong = balances_match(engine, server.company)
-        pays = [r[0] for r in rows]
-        print("\n48 windows of 30 minutes (data-interval runs, in order):")
-        print(f"{'':22} {'min':>8} {'median':>8} {'max':>8} {'total':>9}")
-        for name, idx in (("payments", 0), ("read requests", 1), ("wall s", 2)):
-            vals = [r[idx] for r in rows if not math.isnan(r[idx])]
-            print(
-                f"{name:22} {min(vals):8.2f} {statistics.median(vals):8.2f} {max(vals):8.2f} {sum(vals):9.2f}"
-            )
-        assert sample is not None
-        print(f"peak Python heap of one window (window 25, tracemalloc): {sample.peak_mib:.1f} MiB")
-        print(
-            "read floor per window: 1 (one CDC call); windows over the floor: "
-            f"{sum(1 for r in rows if r[1] > 1)}"
+        run_windows(
+            engine, client, server, day, "1. live: each window's payments recorded, then its run",
+            record=lambda i: record_payments(server.company, invoices, day, args.payments, i),
+        )  # fmt: skip
+
+        urls.append(fresh_database())
+        engine = create_engine(urls[-1])
+        mirror_invoices(engine, invoices)
+        run_windows(
+            engine, client, server, day, "2. after a day-long outage: the 48 windows backfilled in order"
         )
-        print(f"modes: {sorted(set(r[3] for r in rows))}; payments published: {sum(pays)}")
-        print(f"invoice balances equal to QuickBooks': {checked - wrong}/{checked}")
 
         urls.append(fresh_database())
         engine2 = create_engine(urls[-1])
@@ -198,7 +211,7 @@ def main() -> None:
         )
         floor = math.ceil(m.result["payments"] / 1000) + math.ceil(m.result["invoices"] / 1000) + 1
         checked, wrong = balances_match(engine2, server.company)
-        print("\none catch-up run over the whole day (fresh CMMS):")
+        print("\n3. after a day-long outage: one catch-up run over the whole day (fresh CMMS):")
         print(
             f"  mode {m.result['mode']}, payments {m.result['payments']}, "
             f"invoices read {m.result['invoices']}"
