@@ -143,7 +143,8 @@ class PaymentExtract:
         end = self.window.end
         if end is None:
             return
-        kept = [p for p in batch.payments if (_updated(p) or end) < end]
+        # A payment whose change time cannot be read stays in this window (never silently left out).
+        kept = [p for p in batch.payments if (_updated(p) or end - timedelta(seconds=1)) < end]
         batch.later = len(batch.payments) - len(kept)
         batch.payments = kept
 
