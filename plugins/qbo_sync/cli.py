@@ -152,6 +152,21 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("payments", "the payment log and the latest payment batches (quarantine reports)", add_url_argument)
+def run_payments(args: argparse.Namespace) -> int:
+    from qbo_sync.db.engine import create_engine
+    from qbo_sync.payments.log import payment_log, recent_batches
+
+    engine = create_engine(_resolve_url(args))
+    try:
+        print(payment_log(engine))
+        print()
+        print(recent_batches(engine))
+    finally:
+        engine.dispose()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qbo-sync", description="QuickBooks Online ⇄ CMMS sync tools")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -55,6 +55,7 @@ from sqlalchemy import CheckConstraint, Column, Index, Table, UniqueConstraint
 from qbo_sync.db.columns import (
     FALSE,
     ID,
+    JSON,
     MONEY,
     QB_STATUSES,
     QTY,
@@ -351,6 +352,44 @@ qb_settings = Table(
     Column("payment_sync_enabled", sa.Boolean, nullable=False, server_default=TRUE),
     updated_at(),
     CheckConstraint("id = 1", name="single_row"),
+)
+
+# --- 0006: payment runs (qbo_sync.payments) ------------------------------------------------------
+# The integration's own: one row per payment batch (a window read from QuickBooks, staged in
+# sync_staging, audited with Great Expectations, then published or quarantined), and the payment
+# lines that could not be applied because the CMMS does not know the QuickBooks invoice.
+
+payment_batches = Table(
+    "payment_batches",
+    metadata,
+    pk(),
+    Column("run_id", ID, sa.ForeignKey("sync_runs.id", ondelete="CASCADE")),
+    Column("realm_id", sa.Text, nullable=False),
+    Column("window_start", TIMESTAMP, comment="read changes from here"),
+    Column("window_end", TIMESTAMP, comment="up to here (exclusive)"),
+    Column("mode", sa.Text, nullable=False, comment="cdc or query"),
+    Column("status", sa.Text, nullable=False, server_default="staged"),
+    Column("report", sa.Text, comment="what failed, for a person (quarantined batches)"),
+    Column("validation", JSON, comment="Great Expectations validation results"),
+    created_at(),
+    Column("finished_at", TIMESTAMP),
+    one_of("status", ("staged", "published", "quarantined")),
+    one_of("mode", ("cdc", "query", "full")),
+    Index(None, "run_id"),
+    Index(None, "status", "created_at"),
+)
+
+payment_links_not_applied = Table(
+    "payment_links_not_applied",
+    metadata,
+    pk(),
+    fk("payment_id", "payments.id", nullable=False, ondelete="CASCADE"),
+    Column("qb_txn_id", sa.Text, nullable=False, comment="the QuickBooks transaction the line pays"),
+    Column("txn_type", sa.Text, nullable=False),
+    Column("amount", MONEY, nullable=False),
+    Column("reason", sa.Text, nullable=False),
+    created_at(),
+    Index(None, "payment_id"),
 )
 
 TOKEN_TABLES = ("qbo_tokens", "qbo_oauth_states")

@@ -1,0 +1,87 @@
+"""
+### QuickBooks Online payments → CMMS, every 30 minutes
+
+Payments recorded in QuickBooks (full or partial, over several invoices, unapplied, edited, voided
+or deleted) show in the CMMS: each invoice's **paid amount, balance and status**, and the
+**payment log** (`payments`, `payment_applications`; lines for invoices the CMMS never sent are in
+`payment_links_not_applied` with the reason).
+
+1. **preflight**: the CMMS database is migrated; `qb_settings.enabled` and
+   `qb_settings.payment_sync_enabled` are on (else every task is *skipped* with the reason as its
+   skip message).
+2. **stage**: reads the window's changed payments (voided and deleted too) and the invoices whose
+   balances moved: by CDC, or by `LastUpdatedTime` queries when the window is older than 29 days
+   or holds 1000 objects or more. Staged in `sync_staging` under a `payment_batches` row.
+3. **audit**: Great Expectations on the staged batch (amounts not negative, QuickBooks ids unique,
+   linked invoices known, applications within invoice totals).
+4. **publish**: one transaction: payments and applications written, every touched invoice's paid
+   amount, balance and status re-derived from applications, then validated (paid + balance =
+   total, balance = QuickBooks' `Balance`) before the commit.
+
+A failed expectation **quarantines** the batch (`payment_batches.status = quarantined`, with a
+readable `report` and the validation results) and fails the task; nothing is applied and the next
+run reads the window again.
+
+**Windows**: every run owns a real 30-minute data interval. `airflow backfill create` re-reads
+exactly its intervals (idempotent); a scheduled run starts at the stored watermark when earlier
+runs were missed; a manual run (*Trigger*, the "Sync" button) reads from the watermark to now.
+Param `window`: `auto` (the above), `since_watermark`, or `data_interval`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
+
+with DAG(
+    dag_id="qbo_payments",
+    description="QuickBooks Online payments → CMMS invoices and payment log, every 30 minutes",
+    schedule=CronDataIntervalTimetable("*/30 * * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["quickbooks", "payments"],
+    doc_md=__doc__,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+    params={
+        "window": Param(
+            "auto",
+            type="string",
+            enum=["auto", "since_watermark", "data_interval"],
+            description="auto: scheduled/backfill runs read their data interval, manual runs read "
+            "from the watermark to now.",
+        ),
+    },
+) as dag:
+
+    @task(retries=0)
+    def preflight(**context) -> dict:
+        """Refuse an unmigrated database; skip everything when either switch is off."""
+        from qbo_sync.payments.tasks import preflight as run
+
+        return run(context)
+
+    @task(pool="qbo_api")
+    def stage(ready: dict, **context) -> dict:
+        """Read the window's payment changes from QuickBooks and stage them."""
+        from qbo_sync.payments.tasks import stage as run
+
+        return run(context)
+
+    @task
+    def audit(staged: dict, **context) -> dict:
+        """Validate the staged batch with Great Expectations; quarantine it on failure."""
+        from qbo_sync.payments.tasks import audit as run
+
+        return run(staged, context)
+
+    @task
+    def publish(audited: dict, **context) -> dict:
+        """Apply the batch in one transaction, validated again before the commit."""
+        from qbo_sync.payments.tasks import publish as run
+
+        return run(audited, context)
+
+    publish(audit(stage(preflight())))

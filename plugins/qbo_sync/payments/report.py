@@ -1,0 +1,25 @@
+"""The quarantine report: which payment or invoice, which expectation, which values."""
+
+from __future__ import annotations
+
+from qbo_sync.payments.audit import AuditResult
+
+MAX_ROWS = 20  # per failed expectation; the full list is in the validation results
+
+
+def quarantine_report(batch_id: int, window: str, stage: str, audit: AuditResult) -> str:
+    """A report a person can read; ``stage`` is "before publishing" or "after publishing"."""
+    lines = [
+        f"Payment batch {batch_id} ({window}) was quarantined {stage}: nothing was applied to the CMMS. "
+        f"{len(audit.findings)} expectation(s) failed:"
+    ]
+    for f in audit.findings:
+        lines.append(f"- {f.check} [{f.expectation} on {f.frame}]: {f.unexpected or len(f.rows)} row(s)")
+        for row in f.rows[:MAX_ROWS]:
+            lines.append("    " + ", ".join(f"{k} = {v}" for k, v in row.items()))
+        if len(f.rows) > MAX_ROWS:
+            lines.append(f"    ... and {len(f.rows) - MAX_ROWS} more (see payment_batches.validation)")
+    lines.append(
+        "Fix the payments in QuickBooks (or the invoices in the CMMS); the next run reads this window again."
+    )
+    return "\n".join(lines)

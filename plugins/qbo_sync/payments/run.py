@@ -1,0 +1,133 @@
+"""One payment run without Airflow: stage a window, audit the batch, publish it.
+
+:mod:`qbo_sync.payments.tasks` calls these from the DAG's tasks (and turns :class:`BatchQuarantined`
+into a failed task); the benchmark calls them directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from qbo_sync.payments.audit import AuditResult, validate
+from qbo_sync.payments.extract import PaymentExtract
+from qbo_sync.payments.frames import batch_frames
+from qbo_sync.payments.prepare import prepare
+from qbo_sync.payments.publish import PublishRejected
+from qbo_sync.payments.publish import publish as apply_batch
+from qbo_sync.payments.report import quarantine_report
+from qbo_sync.payments.store import (
+    BatchInfo,
+    Cmms,
+    add_validation,
+    close_batch,
+    load_batch,
+    open_batch,
+    read_watermark,
+    save_watermark,
+)
+from qbo_sync.payments.suites import BATCH_CHECKS
+from qbo_sync.payments.window import PaymentWindow, next_watermark
+from qbo_sync.qbo.client import QBOClient
+
+log = logging.getLogger("qbo_sync.payments")
+
+
+class BatchQuarantined(Exception):
+    """A batch failed an expectation; ``report`` says which payment, which expectation, which values."""
+
+    def __init__(self, batch_id: int, report: str) -> None:
+        super().__init__(report)
+        self.batch_id = batch_id
+        self.report = report
+
+
+def stage_window(
+    engine: sa.Engine, client: QBOClient, realm: str, window: PaymentWindow, run_key: str
+) -> dict[str, Any]:
+    """Read ``window`` from QuickBooks and stage it; returns the batch id and what was read."""
+    extracted = PaymentExtract(client, Cmms(engine), window).run()
+    batch_id = open_batch(engine, run_key, realm, window, extracted)
+    summary = {
+        "batch_id": batch_id,
+        "window": window.describe(),
+        "mode": extracted.mode,
+        "requests": extracted.requests,
+        "payments": len(extracted.payments),
+        "deleted": len(extracted.deleted_payment_ids),
+        "invoices": len(extracted.invoices),
+        "later": extracted.later,
+    }
+    log.info("payments: staged batch %s", summary)
+    return summary
+
+
+def audit_batch(engine: sa.Engine, batch_id: int) -> dict[str, Any]:
+    """Validate the staged batch; quarantines it and raises :class:`BatchQuarantined` on failure."""
+    info, payloads = load_batch(engine, batch_id)
+    with engine.connect() as conn:
+        prepared = prepare(conn, payloads)
+    result = validate(batch_frames(prepared), BATCH_CHECKS, "payments_batch")
+    if not result.success:
+        quarantine(engine, info, "before publishing", result, len(prepared.payments))
+    with engine.begin() as conn:
+        add_validation(conn, info.batch_id, "batch", result.results)
+    log.info("payments: batch %s passed %d expectations", info.batch_id, len(BATCH_CHECKS))
+    return {
+        "batch_id": info.batch_id,
+        "payments": len(prepared.payments),
+        "not_applicable": len(prepared.not_applied),
+    }
+
+
+def publish_batch(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any]:
+    """Publish the audited batch in one transaction and move the watermark (see :mod:`.publish`)."""
+    info, payloads = load_batch(engine, batch_id)
+    mark = read_watermark(engine, realm)
+    try:
+        with engine.begin() as conn:
+            prepared = prepare(conn, payloads)
+            counts, result = apply_batch(conn, prepared, info.window_end)
+            for note in counts.notes:
+                log.info(note)
+            for n in prepared.not_applied:
+                log.warning("payment %s: %s (%s)", n.payment_qb_id, n.reason, n.amount)
+            message = (
+                f"{len(prepared.payments)} payment(s): {counts.created} new, {counts.updated} changed, "
+                f"{counts.unchanged} unchanged; {counts.skipped} line(s) not applicable; "
+                f"{counts.invoices} invoice(s) re-derived"
+            )
+            run_counts = {**counts.as_run(), "pulled": len(prepared.payments), "failed": 0}
+            close_batch(
+                conn, info, status="published", counts=run_counts, message=message, validation=result.results
+            )
+            window = PaymentWindow(info.window_start, info.window_end, info.window_kind)
+            new_mark = next_watermark(mark, window, info.window_end) if info.window_end else mark
+            if new_mark is not None and new_mark != mark:
+                save_watermark(conn, realm, new_mark, info.mode)
+    except PublishRejected as exc:
+        quarantine(
+            engine, info, "after publishing (rolled back)", exc.audit, len(payloads.get("Payment", []))
+        )
+    log.info("payments: batch %s published: %s", info.batch_id, message)
+    return {"batch_id": info.batch_id, **run_counts, "invoices": counts.invoices}
+
+
+def quarantine(engine: sa.Engine, info: BatchInfo, stage_name: str, result: AuditResult, size: int) -> None:
+    """Mark the batch quarantined with its report, then raise :class:`BatchQuarantined`."""
+    window = f"{info.window_kind} window from {info.window_start} to {info.window_end}"
+    report = quarantine_report(info.batch_id, window, stage_name, result)
+    with engine.begin() as conn:
+        close_batch(
+            conn,
+            info,
+            status="quarantined",
+            counts={"failed": size},
+            message=report,
+            report=report,
+            validation=result.results,
+        )
+    log.error(report)
+    raise BatchQuarantined(info.batch_id, report)

@@ -1,0 +1,177 @@
+"""Payment tests: invoices created in the sandbox and mirrored in the CMMS, payments recorded in
+the sandbox over HTTP through the product's client, the ``qbo_payments`` DAG run with ``dag.test()``."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.dags.conftest import airflow_db  # noqa: F401 - Airflow metadata DB for dag.test()
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+_seq = itertools.count(1)
+
+
+def run_payments(logical_date: datetime | None = None, window: str = "since_watermark") -> dict[str, str]:
+    """One run of qbo_payments; returns {task_id: final state}."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_payments")
+    dr = dag.test(logical_date=logical_date, run_conf={"window": window})
+    return {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+
+
+def q(engine: sa.Engine, sql: str, **params: Any) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text(sql), params))
+
+
+@dataclass
+class World:
+    """One CMMS customer linked to a sandbox customer, and helpers to make invoices and payments."""
+
+    sandbox: Any
+    engine: sa.Engine
+    client: Any
+    customer_qb: str
+    customer_id: int
+    item_qb: str
+
+    def invoice(self, amount: str, *, known: bool = True) -> tuple[int | None, str]:
+        """An invoice in QuickBooks (and, when ``known``, in the CMMS with its qb_id)."""
+        n = next(_seq)
+        number = f"WO-{n:04d}"
+        obj = self.sandbox.company.create(
+            "Invoice",
+            {
+                "CustomerRef": {"value": self.customer_qb},
+                "DocNumber": number,
+                "Line": [
+                    {
+                        "DetailType": "SalesItemLineDetail",
+                        "Amount": float(amount),
+                        "SalesItemLineDetail": {
+                            "ItemRef": {"value": self.item_qb},
+                            "Qty": 1,
+                            "UnitPrice": float(amount),
+                            "TaxCodeRef": {"value": "NON"},
+                        },
+                    }
+                ],
+            },
+        )
+        if not known:
+            return None, obj["Id"]
+        with self.engine.begin() as conn:
+            cmms_id = conn.execute(
+                sa.text(
+                    "INSERT INTO invoices (invoice_number, customer_id, subtotal, total, paid_amount, "
+                    "balance, status, qb_id, qb_sync_token, qb_status) "
+                    "VALUES (:n, :c, :t, :t, 0, :t, 'open', :q, :s, 'synced') RETURNING id"
+                ),
+                {
+                    "n": number,
+                    "c": self.customer_id,
+                    "t": Decimal(amount),
+                    "q": obj["Id"],
+                    "s": obj["SyncToken"],
+                },
+            ).scalar_one()
+        return cmms_id, obj["Id"]
+
+    def pay(
+        self, total: str, applied: dict[str, str], ref: str, direct: bool = False, **extra: Any
+    ) -> dict[str, Any]:
+        """Record a payment in QuickBooks over HTTP (``applied``: invoice qb id -> amount).
+
+        ``direct``: through the sandbox's model instead (inside ``company.backdated()``, which holds
+        the company lock the HTTP handler would wait for).
+        """
+        body = {
+            "CustomerRef": {"value": self.customer_qb},
+            "TotalAmt": float(total),
+            "TxnDate": "2026-11-30",
+            "PaymentRefNum": ref,
+            "PaymentMethodRef": {"value": "2", "name": "Check"},
+            "Line": [
+                {"Amount": float(a), "LinkedTxn": [{"TxnId": inv, "TxnType": "Invoice"}]}
+                for inv, a in applied.items()
+            ],
+            **extra,
+        }
+        if direct:
+            return self.sandbox.company.create("Payment", body)
+        return self.client.create("Payment", body, request_id=f"test-pay-{ref}-{next(_seq)}")
+
+    def current(self, qb_id: str) -> dict[str, Any]:
+        return self.sandbox.company.read("Payment", qb_id)
+
+    def qbo_balance(self, invoice_qb: str) -> Decimal:
+        return Decimal(str(self.sandbox.company.read("Invoice", invoice_qb)["Balance"])).quantize(
+            Decimal("0.01")
+        )
+
+    def number(self, cmms_id: int) -> str:
+        return q(self.engine, "SELECT invoice_number FROM invoices WHERE id = :i", i=cmms_id)[0][0]
+
+    def invoice_row(self, cmms_id: int) -> tuple[Decimal, Decimal, str]:
+        r = q(self.engine, "SELECT paid_amount, balance, status FROM invoices WHERE id = :i", i=cmms_id)[0]
+        return (r.paid_amount, r.balance, r.status)
+
+    def log(self, qb_id: str) -> dict[str, Any]:
+        """The payment log entry of one payment, with the invoices it paid."""
+        rows = q(
+            self.engine,
+            "SELECT p.id, p.payment_date, p.total_amount, p.unapplied_amount, p.payment_method, "
+            "p.reference_number, p.status, p.customer_id FROM payments p WHERE p.qb_id = :q",
+            q=qb_id,
+        )
+        if not rows:
+            return {}
+        p = rows[0]
+        apps = q(
+            self.engine,
+            "SELECT i.invoice_number, a.amount FROM payment_applications a "
+            "JOIN invoices i ON i.id = a.invoice_id WHERE a.payment_id = :p ORDER BY i.invoice_number",
+            p=p.id,
+        )
+        return {
+            "date": str(p.payment_date),
+            "amount": p.total_amount,
+            "unapplied": p.unapplied_amount,
+            "method": p.payment_method,
+            "reference": p.reference_number,
+            "status": p.status,
+            "customer_id": p.customer_id,
+            "paid": {a.invoice_number: a.amount for a in apps},
+        }
+
+
+@pytest.fixture()
+def world(sandbox: Any, cmms: sa.Engine) -> World:
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    customer = sandbox.company.query("SELECT * FROM Customer WHERE Active = true MAXRESULTS 1")["Customer"][0]
+    items = sandbox.company.query("SELECT * FROM Item WHERE Type = 'Service' MAXRESULTS 5")["Item"]
+    with cmms.begin() as conn:
+        cust_id = conn.execute(
+            sa.text(
+                "INSERT INTO customers (display_name, qb_id, qb_status) "
+                "VALUES (:n, :q, 'synced') RETURNING id"
+            ),
+            {"n": customer["DisplayName"], "q": customer["Id"]},
+        ).scalar_one()
+    client = QuickBooksHook().get_conn()
+    return World(sandbox, cmms, client, customer["Id"], cust_id, items[0]["Id"])
+
+
+def as_json(obj: Any) -> str:
+    return json.dumps(obj, default=str, sort_keys=True)
