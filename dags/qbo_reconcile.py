@@ -12,8 +12,10 @@ Proves that the CMMS and QuickBooks agree, to the cent, and says where they don'
   **TrialBalance** debits against credits.
 
 Each difference is a row in `sync_drift` (both values, amount at stake, first seen, likely cause);
-the run fails when differences above `tolerance` remain. **Params**: `as_of` (YYYY-MM-DD, empty =
-the run's date), `scope`, `tolerance`. The `qb_settings.enabled` switch skips it with the reason.
+an invoice balance QuickBooks moved (a payment not yet pulled, voided or deleted) is healed by the
+same run through the payment pipeline and recorded as `healed`. The run fails when differences
+above `tolerance` remain. **Params**: `as_of` (YYYY-MM-DD, empty = the run's date), `scope`,
+`tolerance`, `heal`. The `qb_settings.enabled` switch skips it with the reason.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ with DAG(
             SCOPES, type="array", items={"type": "string", "enum": SCOPES}, description="What to compare."
         ),
         "tolerance": Param(0.0, type="number", minimum=0, description="Differences up to this amount pass."),
+        "heal": Param(
+            True, type="boolean", description="Pull the payments behind invoice balances QuickBooks moved."
+        ),
     },
 ) as dag:
 

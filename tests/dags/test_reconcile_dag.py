@@ -20,7 +20,7 @@ def run_dag(**conf: Any) -> dict[str, str]:
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_reconcile")
-    dr = dag.test(run_conf={"as_of": "", "tolerance": 0.0, **conf})
+    dr = dag.test(run_conf={"as_of": "", "tolerance": 0.0, "heal": True, **conf})
     return {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
 
 
@@ -43,7 +43,7 @@ def test_agreeing_books_pass_then_an_unpulled_payment_fails_the_run_visibly(
     inv = next(i for i in invoices if Decimal(str(i["Balance"])) > 25)
     link = [{"Amount": 25.00, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]}]
     sandbox.company.create("Payment", {"CustomerRef": inv["CustomerRef"], "TotalAmt": 25.00, "Line": link})
-    assert run_dag()["reconcile"] == "failed"
+    assert run_dag(heal=False)["reconcile"] == "failed"
     drifts = {(d.check_name, d.qb_id): d for d in open_drifts(cmms)}
     balance = drifts[("invoice.balance", inv["Id"])]
     assert balance.amount_at_stake == Decimal("25.00")
@@ -51,8 +51,15 @@ def test_agreeing_books_pass_then_an_unpulled_payment_fails_the_run_visibly(
     assert ("customer_balance", inv["CustomerRef"]["value"]) in drifts
 
     # within a tolerance above the difference the run passes, and the differences stay recorded
-    assert run_dag(tolerance=30.0)["reconcile"] == "success"
+    assert run_dag(tolerance=30.0, heal=False)["reconcile"] == "success"
     assert {(d.check_name, d.qb_id) for d in open_drifts(cmms)} == set(drifts)
+
+    # healing (the default) pulls the payment through the payment pipeline: nothing is left open
+    assert run_dag()["reconcile"] == "success"
+    assert open_drifts(cmms) == []
+    with cmms.connect() as conn:
+        healed = conn.execute(sa.text("SELECT check_name FROM sync_drift WHERE status = 'healed'")).scalars()
+        assert list(healed) == ["invoice.balance"]
 
 
 def test_switched_off_skips_before_any_quickbooks_call(sandbox: Any, cmms: sa.Engine) -> None:

@@ -49,6 +49,7 @@ def client(sb: Any) -> QBOClient:
 
 
 def run(engine: sa.Engine, client: QBOClient, sb: Any, **kw: Any) -> dict[str, Any]:
+    kw.setdefault("heal", False)
     return reconcile(engine, client, sb.realm_id, as_of=sb.clock.now().date(), run_id="test", **kw)
 
 
@@ -177,7 +178,7 @@ def test_drift_keeps_first_seen_across_runs_and_resolves_when_fixed(engine, clie
     second_summary = run(engine, client, sb)
     again = drifts(engine)[key]
     assert again["id"] == first["id"] and again["first_seen_at"] == first["first_seen_at"]
-    assert second_summary["stored"] == {"new": 0, "still_open": 1, "resolved": 0}
+    assert second_summary["stored"] == {"new": 0, "still_open": 1, "resolved": 0, "healed": 0}
     with engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE invoices SET tax_total = tax_total - 1 WHERE qb_id = :q"), {"q": inv["Id"]}
@@ -192,3 +193,30 @@ def _service_item(sb: Any) -> dict[str, str]:
     items = sb.company.query("SELECT * FROM Item MAXRESULTS 1000")["Item"]
     item = next(i for i in items if i["Type"] == "Service")
     return {"value": item["Id"]}
+
+
+def test_unpulled_payment_is_healed_by_the_same_run_through_the_payment_pipeline(engine, client, sb) -> None:
+    inv = open_invoice(sb)
+    link = [{"Amount": 10.00, "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}]}]
+    payment = sb.company.create(
+        "Payment", {"CustomerRef": inv["CustomerRef"], "TotalAmt": 10.00, "Line": link}
+    )
+    summary = run(engine, client, sb, heal=True)
+    assert summary["healed"] == 1 and summary["differences"] == 0, drifts(engine)
+    assert summary["validation"]["success"] is True
+    healed = drifts(engine, "healed")[f"invoice.balance|invoice {inv['DocNumber']}"]
+    assert healed["healed_at"] is not None and healed["amount_at_stake"] == Decimal("10.00")
+    assert healed["cause"] == "payment recorded in QuickBooks not yet pulled into the CMMS"
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT balance, paid_amount, total FROM invoices WHERE qb_id = :q"), {"q": inv["Id"]}
+        ).one()
+        logged = conn.execute(
+            sa.text("SELECT total_amount FROM payments WHERE qb_id = :q"), {"q": payment["Id"]}
+        )
+        assert logged.scalar_one() == Decimal("10.00")
+    assert row.balance == Decimal(str(sb.company.read("Invoice", inv["Id"])["Balance"])).quantize(
+        Decimal("0.01")
+    )
+    assert row.paid_amount + row.balance == row.total
+    assert drifts(engine) == {}  # nothing waits for a person: the customer's balance agrees again

@@ -20,6 +20,7 @@ from qbo_sync.qbo.client import QBOClient
 from qbo_sync.reconcile import cmms_side
 from qbo_sync.reconcile import compare as cmp
 from qbo_sync.reconcile.checks import validate_drifts
+from qbo_sync.reconcile.heal import heal_balances
 from qbo_sync.reconcile.report_table import parse_report
 from qbo_sync.reconcile.store import open_summary, record_drifts
 
@@ -57,6 +58,7 @@ class Reconciliation:
     as_of: date
     scope: list[str]
     drifts: list[cmp.Drift] = field(default_factory=list)
+    healed: list[cmp.Drift] = field(default_factory=list)
     compared: dict[str, int] = field(default_factory=dict)
 
 
@@ -152,6 +154,7 @@ def reconcile(
     scope: Iterable[str] = SCOPES,
     tolerance: Decimal = Decimal("0.00"),
     run_id: str = "manual",
+    heal: bool = True,
 ) -> dict[str, Any]:
     """Compare, check, record; returns the run's summary (counts, GX result, drift overview)."""
     wanted = [s for s in SCOPES if s in set(scope)]
@@ -169,12 +172,19 @@ def reconcile(
 
     seen = compare_transactions(engine, client, rec)
     lap("transactions")
+    healing: dict[str, Any] = {}
+    if heal and "invoices" in seen:
+        rec.healed, healing = heal_balances(engine, client, realm_id, rec.drifts, seen["invoices"][1], run_id)
+        rec.drifts = [d for d in rec.drifts if d not in rec.healed]
+        lap("heal")
     compare_reports(engine, client, rec, seen)
     lap("reports")
     validation = validate_drifts(rec.drifts, [CHECKS[s] for s in wanted], tolerance)
     lap("checks")
     now = datetime.now(UTC)
-    stored = record_drifts(engine, realm_id, rec.drifts, [CHECKS[s] for s in wanted], now=now, run_id=run_id)
+    stored = record_drifts(
+        engine, realm_id, rec.drifts, [CHECKS[s] for s in wanted], now=now, run_id=run_id, healed=rec.healed
+    )
     lap("record")
     at_stake = sum((d.amount_at_stake for d in rec.drifts), Decimal(0))
     for d in rec.drifts:
@@ -192,6 +202,8 @@ def reconcile(
         "scope": wanted,
         "compared": rec.compared,
         "differences": len(rec.drifts),
+        "healed": len(rec.healed),
+        "healing": healing,
         "at_stake": str(at_stake),
         "stored": stored,
         "validation": validation,

@@ -24,11 +24,14 @@ def record_drifts(
     *,
     now: datetime,
     run_id: str,
+    healed: Iterable[Drift] = (),
 ) -> dict[str, int]:
-    """Write this run's drifts; resolve open ones of ``checks`` (check-name prefixes) not seen again."""
+    """Write this run's drifts; mark ``healed`` ones healed (found and fixed by this run); resolve
+    open ones of ``checks`` (check-name prefixes) not seen again."""
     seen = {(d.check_name, d.subject): d for d in drifts}
     prefixes = tuple(checks)
-    counts = {"new": 0, "still_open": 0, "resolved": 0}
+    fixed = {(d.check_name, d.subject): d for d in healed}
+    counts = {"new": 0, "still_open": 0, "resolved": 0, "healed": len(fixed)}
     with engine.begin() as conn:
         open_rows = conn.execute(
             sa.select(sync_drift.c.id, sync_drift.c.check_name, sync_drift.c.subject).where(
@@ -44,7 +47,22 @@ def record_drifts(
             else:
                 conn.execute(sa.insert(sync_drift).values(realm_id=realm_id, first_seen_at=now, **values))
                 counts["new"] += 1
-        gone = [i for key, i in known.items() if key not in seen and key[0].startswith(prefixes)]
+        for key, drift in fixed.items():
+            done = _values(drift) | {
+                "last_seen_at": now,
+                "run_id": run_id,
+                "status": "healed",
+                "healed_at": now,
+            }
+            if key in known:
+                conn.execute(sa.update(sync_drift).where(sync_drift.c.id == known[key]).values(**done))
+            else:
+                conn.execute(sa.insert(sync_drift).values(realm_id=realm_id, first_seen_at=now, **done))
+        gone = [
+            i
+            for key, i in known.items()
+            if key not in seen and key not in fixed and key[0].startswith(prefixes)
+        ]
         if gone:
             conn.execute(
                 sa.update(sync_drift)

@@ -62,16 +62,19 @@ def reconcile_books(context: dict[str, Any]) -> dict[str, Any]:
             scope=scope,
             tolerance=tolerance,
             run_id=getattr(ti, "run_id", None) or "manual",
+            heal=bool(params.get("heal", True)),
         )
     except (ReconnectNeeded, FatalError) as exc:
         raise AirflowFailException(f"reconciliation: {exc}") from exc
     opened = summary["open"]
     log.info(
-        "reconciled as of %s (%s): %s differences, %s at stake; open in sync_drift: %s (oldest since %s)",
+        "reconciled as of %s (%s): %s differences, %s at stake, %s healed; open in sync_drift: %s "
+        "(oldest since %s)",
         summary["as_of"],
         ", ".join(summary["scope"]),
         summary["differences"],
         summary["at_stake"],
+        summary["healed"],
         opened["open"],
         opened["oldest_open_since"],
     )
