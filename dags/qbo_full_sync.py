@@ -17,6 +17,9 @@ Keeps the CMMS database and QuickBooks Online (QBO) in step, in the product's or
 `dry_run` (report what would be created or updated, write nothing).
 
 The `qb_settings.enabled` switch in the CMMS database skips every task with the reason in the log.
+The last task, `check_results`, fails when any record failed (the others were synced) and says how
+many, where, and where to read why (the run's **QuickBooks** tab); when the switch is off it logs the
+reason as its first line and is skipped.
 Each task records its counts (pulled, created, updated, linked, failed, conflicts) in `sync_runs`
 and per-record errors in `sync_record_errors`. QBO tasks share the `qbo_api` pool.
 """
@@ -82,7 +85,16 @@ with DAG(
         doc_md="Invoices, bills and expenses push here.",
     )
 
+    @task(pool="default_pool", retries=0, trigger_rule="all_done")
+    def check_results(**context) -> dict:
+        """Fail visibly when records failed (the others went); say why when switched off."""
+        from qbo_sync.run_check import check_run
+
+        return check_run(context)
+
     ready >> reference
     for master in masters:
         reference >> master
     masters >> transactions
+    # last, downstream of every other task whatever their outcome: failed records turn the run red
+    list(dag.tasks) >> check_results()

@@ -36,6 +36,7 @@ from qbo_sync.sync.extract import _last_updated
 from qbo_sync.sync.linking import NaturalKeyLinks
 from qbo_sync.sync.load_plan import Mapped, PagePlan, PageRows, write_plan
 from qbo_sync.sync.load_redo import DB_REFUSALS, SavepointRedo, local_id
+from qbo_sync.sync.overwrites import detect as detect_overwrites
 from qbo_sync.sync.record import RecordFailure, _db_reason, unreadable
 
 log = logging.getLogger("qbo_sync.sync")
@@ -205,6 +206,7 @@ class PullLoader(SavepointRedo):
         else:
             base = snaps.get(int(local["id"]))
             result = merge(self.ctx.mapping, base, local, remote)
+            plan.overwrites.extend(detect_overwrites(self.ctx.mapping, base, local, remote, result))
             self._merge(plan, local, remote, result, open_.get(int(local["id"]), set()), False)
 
     def forget_linked(self, cmms_ids: set[int]) -> None:

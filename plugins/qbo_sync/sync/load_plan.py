@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from qbo_sync.mapping import Conflict, comparable
 from qbo_sync.sync import store
 from qbo_sync.sync.context import SyncContext
+from qbo_sync.sync.overwrites import Overwrite, save_overwrites
 
 # One object of a page after mapping: its CMMS values, or why it could not be mapped.
 Mapped = dict[str, Any] | Exception
@@ -24,6 +25,7 @@ class PagePlan:
     snapshots: list[tuple[int, str | None, str | None, dict]] = field(default_factory=list)
     conflicts: list[tuple[int, str | None, Conflict]] = field(default_factory=list)
     settled: list[tuple[int, str]] = field(default_factory=list)
+    overwrites: list[Overwrite] = field(default_factory=list)  # values the owner rule replaced
 
 
 @dataclass
@@ -50,3 +52,4 @@ def write_plan(ctx: SyncContext, conn: sa.Connection, plan: PagePlan) -> None:
         store.save_snapshots(conn, entity, plan.snapshots)
         store.save_conflicts(conn, entity, plan.conflicts, ctx.now)
         store.resolve_conflicts(conn, entity, plan.settled, ctx.now)
+        save_overwrites(conn, entity, plan.overwrites, ctx.recorder.run_key, ctx.now)
