@@ -85,7 +85,7 @@ with DAG(
         doc_md="Invoices, bills and expenses push here.",
     )
 
-    @task(pool="default_pool", retries=0, trigger_rule="all_done")
+    @task(pool="default_pool", retries=1, trigger_rule="all_done")  # AirflowFailException: no retry
     def check_results(**context) -> dict:
         """Fail visibly when records failed (the others went); say why when switched off."""
         from qbo_sync.run_check import check_run

@@ -99,7 +99,7 @@ def _sweep_abandoned_test_databases() -> None:
         "SELECT datname FROM pg_database d "
         "WHERE (datname LIKE 'qbo\\_test\\_%' OR datname LIKE 'qbo\\_dag\\_%') "
         "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) "
-        "AND (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification < now() - interval '1 hour'"
+        "AND (pg_stat_file('base/' || d.oid || '/PG_VERSION', true)).modification < now() - interval '1 hour'"
     )
     with admin.connect() as conn:
         for name in conn.execute(stale).scalars():

@@ -5,6 +5,7 @@ Pages (HTML, shown inside Airflow's frame by the plugin's external views):
 - ``/qbo/``: the QuickBooks page: per entity (seed's order) total / synced / waiting / failed /
   in conflict, last run, Sync and View; conflicts; payment log; settings; Test Connection; Connect.
 - ``/qbo/run?dag_id=…&run_id=…``: one run's report (the "QuickBooks" tab of a DAG run).
+- ``/qbo/report``: the latest run per entity, open conflicts and record errors (``qbo-sync report``).
 - ``/qbo/connect`` and ``/qbo/oauth/callback``: the OAuth connect flow (state checked once).
 
 JSON for the page under ``/qbo/api/`` (:mod:`qbo_sync.ui.api`). Sync buttons trigger DAG runs
@@ -28,7 +29,14 @@ from fastapi.templating import Jinja2Templates
 from qbo_sync.ui.guards import can_edit, can_read
 
 UI = Path(__file__).resolve().parent / "ui"
-templates = Jinja2Templates(directory=str(UI / "templates"))
+
+
+def _static_root(request: Request) -> dict[str, Any]:
+    """Templates link static files under the mount point (``/qbo``), whatever it is."""
+    return {"static": request.scope.get("root_path", "").rstrip("/") + "/static"}
+
+
+templates = Jinja2Templates(directory=str(UI / "templates"), context_processors=[_static_root])
 
 app = FastAPI(title="QuickBooks Online")
 app.mount("/static", StaticFiles(directory=str(UI / "static")), name="static")
@@ -70,7 +78,7 @@ def quickbooks_page(request: Request) -> Response:
         {
             "entities": ENTITIES,
             "base_urls": DATA_API_BASE,
-            "redirect_suggestion": str(request.url_for("callback")),
+            "redirect_suggestion": str(request.base_url).rstrip("/") + "/oauth/callback",
             "conn_id": "quickbooks_default",
         },
     )
@@ -82,6 +90,16 @@ def run_page(request: Request, dag_id: str, run_id: str) -> Response:
 
     report = run_report(_hook().cmms_engine, dag_id, run_id)
     return templates.TemplateResponse(request, "run.html", {"report": report})
+
+
+@app.get("/report", response_class=HTMLResponse, dependencies=[Depends(can_read)])
+def report_page(request: Request) -> Response:
+    """The latest run per entity, the open conflicts and the record errors (``qbo-sync report``)."""
+    from qbo_sync.db.schema_sync import RUN_COUNTS
+    from qbo_sync.report import read_report
+
+    report = read_report(_hook().cmms_engine)
+    return templates.TemplateResponse(request, "report.html", {"report": report, "counts": RUN_COUNTS})
 
 
 @app.get("/connect", dependencies=[Depends(can_edit)])

@@ -58,7 +58,13 @@ def by_direction(counts: SyncCounts, actions: dict[str, int]) -> dict[str, dict[
 def describe_directions(outcomes: dict[str, dict[str, int]]) -> str:
     """``from QuickBooks: 3 new, 1 updated, 12 unchanged; to QuickBooks: 14 created, ...``."""
     parts = []
-    for key, title in (("from_quickbooks", "from QuickBooks"), ("to_quickbooks", "to QuickBooks")):
+    for key, title, order in DIRECTIONS:
         figures = outcomes.get(key) or {}
-        parts.append(f"{title}: " + ", ".join(f"{n} {what}" for what, n in figures.items()))
+        parts.append(f"{title}: " + ", ".join(f"{figures.get(what, 0)} {what}" for what in order))
     return "; ".join(parts)
+
+
+DIRECTIONS = (
+    ("from_quickbooks", "from QuickBooks", ("new", "updated", "unchanged")),
+    ("to_quickbooks", "to QuickBooks", ("created", "updated", "waiting", "failed")),
+)
