@@ -76,7 +76,9 @@ class AirflowStack:
             [str(BIN / "airflow"), *args], env=self.env(), capture_output=True, text=True, timeout=300
         )
         if done.returncode != 0:
-            raise RuntimeError(f"airflow {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+            raise RuntimeError(
+                f"airflow {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+            )
         return done.stdout
 
     def start(self) -> None:
@@ -104,7 +106,9 @@ class AirflowStack:
         while time.monotonic() < deadline:
             for p in self.procs:
                 if p.poll() is not None:
-                    raise RuntimeError(f"an Airflow process exited early; see {self.home}/*.log\n{self.logs()}")
+                    raise RuntimeError(
+                        f"an Airflow process exited early; see {self.home}/*.log\n{self.logs()}"
+                    )
             try:
                 if requests.get(f"{self.url}/api/v2/monitor/health", timeout=2).ok and self.dag_parsed():
                     return

@@ -69,7 +69,9 @@ def cmms_db(sandbox: Any) -> Iterator[tuple[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def airflow_stack(sandbox: Any, cmms_db: tuple[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def airflow_stack(
+    sandbox: Any, cmms_db: tuple[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     from tests.ui.airflow_stack import AirflowStack
 
     url, _ = cmms_db
@@ -81,8 +83,13 @@ def airflow_stack(sandbox: Any, cmms_db: tuple[str, Any], tmp_path_factory: pyte
         "host": sandbox.url,
         "extra": {"environment": "local", "realm_id": sandbox.realm_id, "redirect_uri": REDIRECT},
     }
-    cmms = {"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres",
-            "schema": url.rsplit("/", 1)[1]}
+    cmms = {
+        "conn_type": "postgres",
+        "host": "127.0.0.1",
+        "port": 5432,
+        "login": "postgres",
+        "schema": url.rsplit("/", 1)[1],
+    }
     stack = AirflowStack(
         home=tmp_path_factory.mktemp("airflow_home"),
         metadata_url=metadata,

@@ -108,13 +108,15 @@ async function pollRun(e, dagId, runId, note) {
     run = await api(`/api/v2/dags/${encodeURIComponent(dagId)}/dagRuns/${encodeURIComponent(runId)}`);
   } catch (err) { flash(box, `Cannot read run ${runId}: ${err.message}`, "bad"); return; }
   const done = ["success", "failed"].includes(run.state);
+  if (done) {  /* the figures first, so the finished state is shown with them */
+    await loadSummary();
+    if (state.view) await loadRecords();
+  }
   box.className = "notice " + (run.state === "failed" ? "bad" : done ? "ok" : "");
   box.replaceChildren(`Sync ${e.label}: ${dagId} run `, runLink(dagId, runId), " is ", badge(run.state), note || "");
   box.setAttribute("data-state", run.state);
   if (done) {
     if (run.state === "failed") box.append(" Some records failed or a task failed: the run's QuickBooks tab and View → Failed say why.");
-    await loadSummary();
-    if (state.view) await loadRecords();
     return;
   }
   state.timer = setTimeout(() => pollRun(e, dagId, runId, note), 2000);
@@ -130,10 +132,13 @@ async function openView(key, status) {
   $("#records").scrollIntoView({ behavior: "smooth" });
 }
 
+let recordsAsked = 0;
 async function loadRecords() {
+  const asked = ++recordsAsked;  /* only the latest question's answer is shown */
   const q = new URLSearchParams({ status: $("#records-status").value, search: $("#records-search").value,
     page: state.page, page_size: state.pageSize });
   const data = await api(`api/records/${state.view}?${q}`);
+  if (asked !== recordsAsked) return;
   $("#records-title").textContent = data.label;
   const pages = Math.max(1, Math.ceil(data.total / data.page_size));
   $("#records-total").textContent = `${data.total} record(s)`;
