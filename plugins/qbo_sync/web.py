@@ -53,12 +53,21 @@ async def _not_logged_in(request: Request, exc: HTTPException) -> Response:
     """Pages send a visitor without a (valid) login to Airflow's login, as Airflow's pages do."""
     no_login = exc.status_code == 401 or (exc.status_code == 403 and exc.detail == "Invalid JWT token")
     if no_login and request.method == "GET" and "/api/" not in request.url.path:
-        from airflow.api_fastapi.app import get_auth_manager
-
-        return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), 303)
+        return RedirectResponse(_login_url(str(request.url)), 303)
     if exc.status_code == 403 and "/api/" not in request.url.path:
         return _message(request, "Not allowed", "Your Airflow role may not use this QuickBooks page.", 403)
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def _login_url(next_url: str) -> str:
+    """The configured auth manager's login page (the API server has initialised it)."""
+    from airflow.api_fastapi.app import create_auth_manager, get_auth_manager
+
+    try:
+        manager = get_auth_manager()
+    except RuntimeError:  # outside the API server (e.g. a test client): build the configured one
+        manager = create_auth_manager()
+    return manager.get_url_login(next_url=next_url)
 
 
 def _message(request: Request, title: str, text: str, status_code: int = 200, **extra: Any) -> Response:

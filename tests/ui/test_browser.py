@@ -198,10 +198,15 @@ def test_a_conflict_is_shown_and_resolved_and_an_overwrite_is_kept(
     assert (
         sandbox.company.read("Customer", harbor.qb_id)["PrimaryPhone"]["FreeFormNumber"] == "(415) 555-0199"
     )
+    with engine.connect() as conn:
+        kept = conn.execute(
+            sa.text("SELECT field, overwritten_side, qbo_value, cmms_value FROM sync_overwrites")
+        ).all()
+    assert [(k.field, k.overwritten_side) for k in kept] == [("phone", "qbo")]
     f.locator(".tabs button[data-tab=entities]").click()
     f.locator("#entities tr[data-entity=customers] [data-action=view]").click()
     f.locator("#records-search").fill("harbor")
-    f.locator("#records-table tbody td", has_text="Harbor View Apartments (QBO)").wait_for()
+    expect(f.locator("#records-table tbody td:nth-child(2)")).to_have_text(["Harbor View Apartments (QBO)"])
     f.locator("#records-table tbody tr").first.get_by_role("button", name="History").click()
     history = f.locator("#records-table tr.history")
     history.wait_for()
@@ -219,8 +224,9 @@ def test_settings_change_and_test_connection(
     f.locator(".tabs button[data-tab=entities]").click()
     assert sync_from_page(f, "accounts") == "success"
     f.locator(".tabs button[data-tab=settings]").click()
-    f.locator("#s-debit option", has_text="Repairs and Maintenance").first.wait_for(state="attached")
-    debit = f.locator("#s-debit option", has_text="Repairs and Maintenance").first.get_attribute("value")
+    account = f.locator("#s-debit option").nth(1)  # the first pulled account (0 is "not set")
+    account.wait_for(state="attached")
+    debit = account.get_attribute("value")
     f.locator("#s-debit").select_option(debit)
     f.locator("#s-payments").uncheck()
     f.locator("#save-settings").click()

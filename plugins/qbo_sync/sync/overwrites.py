@@ -49,7 +49,10 @@ def detect(
                 continue
             b = base[col]
             if lo[col] != b and re_[col] != b and lo[col] != re_[col]:
-                out.append(Overwrite(int(local["id"]), remote.get("qb_id"), col, side, re_[col], lo[col], b))
+                # the values as each side holds them (the base exists only in comparable form)
+                out.append(
+                    Overwrite(int(local["id"]), remote.get("qb_id"), col, side, remote[col], local[col], b)
+                )
     return out
 
 
