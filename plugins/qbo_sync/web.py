@@ -59,6 +59,12 @@ async def _not_logged_in(request: Request, exc: HTTPException) -> Response:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
+def _here(request: Request) -> str:
+    """This app's absolute base URL (scheme, host and the mount point, e.g. ``/qbo``)."""
+    root = request.scope.get("root_path", "").rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}{root}"
+
+
 def _login_url(next_url: str) -> str:
     """The configured auth manager's login page (the API server has initialised it)."""
     from airflow.api_fastapi.app import create_auth_manager, get_auth_manager
@@ -87,7 +93,7 @@ def quickbooks_page(request: Request) -> Response:
         {
             "entities": ENTITIES,
             "base_urls": DATA_API_BASE,
-            "redirect_suggestion": str(request.base_url).rstrip("/") + "/oauth/callback",
+            "redirect_suggestion": _here(request) + "/oauth/callback",
             "conn_id": "quickbooks_default",
         },
     )
