@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from qbo_sync.db.schema_sync import RUN_COUNTS, sync_conflicts, sync_record_errors, sync_runs
+# schema (not schema_sync): it completes sync_runs with the columns of later migrations (outcomes)
+from qbo_sync.db.schema import sync_conflicts, sync_record_errors, sync_runs
+from qbo_sync.db.schema_sync import RUN_COUNTS
 
 SHOWN = 50
 
@@ -71,10 +73,15 @@ def sync_report(engine: sa.Engine, limit: int = 10) -> str:
     report = read_report(engine, limit)
     if not report.runs:
         return "No sync has run yet."
-    lines = [f"{'entity':12} {'status':9} " + " ".join(f"{c:>9}" for c in RUN_COUNTS)]
+    from qbo_sync.sync.counts import describe_directions
+
+    lines = []
     for r in report.runs:
         flag = " (dry run)" if r.dry_run else ""
-        counts = " ".join(f"{getattr(r, c):>9}" for c in RUN_COUNTS)
+        if r.outcomes:  # what a person reads: direction and outcome
+            counts = describe_directions(r.outcomes)
+        else:  # a run recorded before outcomes existed, or a skipped one
+            counts = r.message or " ".join(f"{c} {getattr(r, c)}" for c in RUN_COUNTS)
         lines.append(f"{r.entity:12} {r.status:9} {counts}{flag}")
     lines.append(f"open conflicts: {report.open_conflicts}")
     for k in report.conflicts:
