@@ -28,8 +28,10 @@ run: setup
 demo: setup
 	bash scripts/run_local.sh --no-serve
 
+# every process make run/demo started (sandbox, Airflow's API server, scheduler, DAG processor,
+# triggerer), by the process ids it recorded in .run/*.pid; each one's own process group.
 stop:
-	-test -f .run/sandbox.pid && kill $$(cat .run/sandbox.pid) && rm -f .run/sandbox.pid
+	@bash scripts/run_local.sh --stop
 
 test: setup
 	$(VENV)/bin/ruff check .

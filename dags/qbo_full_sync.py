@@ -23,6 +23,9 @@ entities changed; an entity with nothing new reads nothing, so a quiet run costs
 `dry_run` (report what would be created or updated, write nothing).
 
 The `qb_settings.enabled` switch in the CMMS database skips every task with the reason in the log.
+The last task, `check_results`, fails when any record failed (the others were synced) and says how
+many, where, and where to read why (the run's **QuickBooks** tab); when the switch is off it logs the
+reason as its first line and is skipped.
 Each task records its counts (pulled, created, updated, linked, failed, conflicts) in `sync_runs`
 and per-record errors in `sync_record_errors`. QBO tasks share the `qbo_api` pool.
 """
@@ -105,8 +108,17 @@ with DAG(
         for name in TRANSACTIONS
     ]
 
+    @task(pool="default_pool", retries=1, trigger_rule="all_done")  # AirflowFailException: no retry
+    def check_results(**context) -> dict:
+        """Fail visibly when records failed (the others went); say why when switched off."""
+        from qbo_sync.run_check import check_run
+
+        return check_run(context)
+
     ready >> check_changes() >> reference
     for master in masters:
         reference >> master
     for push in transactions:
         masters >> push
+    # last, downstream of every other task whatever their outcome: failed records turn the run red
+    list(dag.tasks) >> check_results()

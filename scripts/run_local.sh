@@ -2,12 +2,36 @@
 # The embedded default: sandbox QBO server + local CMMS database + Airflow, then a full sync.
 #   scripts/run_local.sh             set up, sync, then serve the Airflow UI on :8080 (Ctrl-C stops)
 #   scripts/run_local.sh --no-serve  set up and sync, then exit
-# Called by `make run` / `make demo` after `make setup`. Safe to run again.
+#   scripts/run_local.sh --stop      stop every process a run started (make stop)
+# Called by `make run` / `make demo` after `make setup`. Safe to run again. Every process it starts
+# gets its own session (process group) and a pid file in .run/; --stop ends exactly those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+stop_all() {
+  local found=0
+  for f in .run/*.pid; do
+    [ -f "$f" ] || continue
+    found=1
+    pid=$(cat "$f")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || true; }
+      echo "stopped $(basename "$f" .pid) (pid $pid)"
+    fi
+    rm -f "$f"
+  done
+  [ "$found" = 1 ] || echo "nothing to stop"
+}
+if [ "${1:-}" = "--stop" ]; then stop_all; exit 0; fi
+
 SERVE=1
 [ "${1:-}" = "--no-serve" ] && SERVE=0
+API_PORT=${AIRFLOW_PORT:-8080}
+CMMS_DB=${QBO_CMMS_DB:-cmms_demo}
+AIRFLOW_DB_NAME=${QBO_AIRFLOW_DB:-airflow_demo}
 BIN=$ROOT/.venv/bin
 mkdir -p .run .airflow
 SANDBOX_PORT=${QBO_SANDBOX_PORT:-8765}
@@ -18,7 +42,7 @@ say() { printf '\n==> %s\n' "$*"; }
 say "Sandbox QuickBooks server"
 FRESH_COMPANY=0
 if ! curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null; then
-  nohup "$BIN/python" -m qbo_sandbox --port "$SANDBOX_PORT" >.run/sandbox.log 2>&1 &
+  setsid nohup "$BIN/python" -m qbo_sandbox --port "$SANDBOX_PORT" >.run/sandbox.log 2>&1 &
   echo $! >.run/sandbox.pid
   FRESH_COMPANY=1
   for _ in $(seq 1 50); do
@@ -34,15 +58,15 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && command -v pg_ctlcluster 
 fi
 if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   if [ "$FRESH_COMPANY" = 1 ]; then  # a new sandbox company: the demo CMMS must not keep the old one's ids
-    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS cmms_demo WITH (FORCE)"
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $CMMS_DB WITH (FORCE)"
   fi
-  for db in cmms_demo airflow_demo; do
+  for db in "$CMMS_DB" "$AIRFLOW_DB_NAME"; do
     psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
       || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
   done
-  CMMS_URI=postgresql://postgres@127.0.0.1:5432/cmms_demo
-  AIRFLOW_DB=postgresql+psycopg2://postgres@127.0.0.1:5432/airflow_demo
-  echo "PostgreSQL at 127.0.0.1:5432 (CMMS: cmms_demo, Airflow: airflow_demo)"
+  CMMS_URI=postgresql://postgres@127.0.0.1:5432/$CMMS_DB
+  AIRFLOW_DB=postgresql+psycopg2://postgres@127.0.0.1:5432/$AIRFLOW_DB_NAME
+  echo "PostgreSQL at 127.0.0.1:5432 (CMMS: $CMMS_DB, Airflow: $AIRFLOW_DB_NAME)"
 else
   [ "$FRESH_COMPANY" = 1 ] && rm -f .run/cmms.db
   CMMS_URI=sqlite:///$ROOT/.run/cmms.db
@@ -63,11 +87,24 @@ export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="$AIRFLOW_DB"
 export AIRFLOW__CORE__EXECUTOR=LocalExecutor
 # the qbo_api pool has 2 slots: on SQLite (no shared budget) each task process takes half of QBO's limits
 export QBO_BUDGET_FRACTION=0.5
-export AIRFLOW_CONN_CMMS_DB="$CMMS_URI"
-export AIRFLOW_CONN_QUICKBOOKS_DEFAULT='{"conn_type": "quickbooks", "login": "sandbox-demo-client", "password": "sandbox-demo-secret", "host": "http://127.0.0.1:$SANDBOX_PORT", "extra": {"environment": "local", "realm_id": "$REALM", "redirect_uri": "http://localhost:8080/qbo/oauth/callback"}}'
+export AIRFLOW__API__PORT=$API_PORT
+export AIRFLOW__API__BASE_URL="http://localhost:$API_PORT"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://localhost:$API_PORT/execution/"
+# the connections quickbooks_default and cmms_db live in Airflow's metadata database (Admin -> Connections)
 ENV
 # shellcheck disable=SC1091
 source .run/env.sh
+
+say "Airflow metadata database and the connections (Admin -> Connections)"
+airflow db migrate >.run/airflow-migrate.log 2>&1 || { tail -20 .run/airflow-migrate.log; exit 1; }
+airflow pools set qbo_api 2 "Concurrent QuickBooks Online tasks" >/dev/null
+QBO_CONN='{"conn_type": "quickbooks", "login": "sandbox-demo-client", "password": "sandbox-demo-secret", "host": "http://127.0.0.1:'$SANDBOX_PORT'", "extra": {"environment": "local", "realm_id": "'$REALM'", "redirect_uri": "http://localhost:'$API_PORT'/qbo/oauth/callback"}}'
+# added once: later edits made in the UI are kept on the next run
+airflow connections get quickbooks_default >/dev/null 2>&1 \
+  || airflow connections add quickbooks_default --conn-json "$QBO_CONN" >/dev/null
+airflow connections get cmms_db >/dev/null 2>&1 \
+  || airflow connections add cmms_db --conn-uri "$CMMS_URI" >/dev/null
+echo "quickbooks_default and cmms_db are stored in Airflow (edit them under Admin -> Connections)"
 
 say "CMMS schema and demo data"
 qbo-sync migrate
@@ -77,18 +114,35 @@ say "Connect to QuickBooks (OAuth against the sandbox) and Test Connection"
 qbo-sync connect
 qbo-sync test-connection
 
-say "Airflow"
-airflow db migrate >.run/airflow-migrate.log 2>&1 || { tail -20 .run/airflow-migrate.log; exit 1; }
-airflow pools set qbo_api 2 "Concurrent QuickBooks Online tasks" >/dev/null
+say "Airflow DAGs"
 airflow dags reserialize >/dev/null 2>&1 || true
 
 say "Full sync: airflow dags test qbo_full_sync"
 airflow dags test qbo_full_sync >.run/full-sync.log 2>&1 || { tail -40 .run/full-sync.log; exit 1; }
+if airflow dags list -o plain 2>/dev/null | grep -q '^qbo_payments'; then
+  say "Payments: airflow dags test qbo_payments"
+  airflow dags test qbo_payments >.run/payments.log 2>&1 || { tail -40 .run/payments.log; exit 1; }
+fi
+say "What the sync did, per entity"
 qbo-sync report
 
+start() {  # start one Airflow component in its own session, recorded in .run/<name>.pid
+  local name=$1; shift
+  if [ -f ".run/$name.pid" ] && kill -0 "$(cat ".run/$name.pid")" 2>/dev/null; then return; fi
+  setsid nohup "$@" >".run/$name.log" 2>&1 &
+  echo $! >".run/$name.pid"
+}
 if [ "$SERVE" = 1 ]; then
-  say "Airflow UI on http://localhost:8080 (QuickBooks page: http://localhost:8080/qbo/)"
-  echo "Login: see $ROOT/.airflow/simple_auth_manager_passwords.json.generated. Ctrl-C stops."
-  exec airflow standalone
+  say "Airflow: API server, scheduler, DAG processor, triggerer"
+  start api-server airflow api-server --port "$API_PORT"
+  start scheduler airflow scheduler
+  start dag-processor airflow dag-processor
+  start triggerer airflow triggerer
+  for _ in $(seq 1 90); do curl -sf "http://localhost:$API_PORT/api/v2/monitor/health" >/dev/null && break; sleep 1; done
+  PASSWORDS="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
+  echo "UI:        http://localhost:$API_PORT  (QuickBooks page: http://localhost:$API_PORT/plugin/quickbooks)"
+  echo "Login:     admin / $(sed -n 's/.*"admin": *"\([^"]*\)".*/\1/p' "$PASSWORDS" 2>/dev/null || echo "see $PASSWORDS")"
+  echo "Logs:      .run/*.log     Stop everything: make stop"
+  exit 0
 fi
 say "Done. 'source .run/env.sh' to use airflow / qbo-sync here; 'make run' to serve the UI."

@@ -16,6 +16,7 @@ unmigrated database, a database that cannot be reached) print one readable line 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -197,6 +198,9 @@ def _readable_errors() -> tuple[type[BaseException], ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # An administrator's command, like `airflow` itself: connections may live in Airflow's
+    # metadata database (Admin -> Connections), which Airflow consults only in a server context.
+    os.environ.setdefault("_AIRFLOW_PROCESS_CONTEXT", "server")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

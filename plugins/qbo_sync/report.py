@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from qbo_sync.db.schema_sync import RUN_COUNTS, sync_conflicts, sync_record_errors, sync_runs
+# schema (not schema_sync): it completes sync_runs with the columns of later migrations (outcomes)
+from qbo_sync.db.schema import sync_conflicts, sync_record_errors, sync_runs
+from qbo_sync.db.schema_sync import RUN_COUNTS
 
 SHOWN = 50
 
@@ -80,10 +82,15 @@ def sync_report(engine: sa.Engine, limit: int = 10) -> str:
     report = read_report(engine, limit)
     if not report.runs:
         return "No sync has run yet."
-    lines = [f"{'entity':12} {'status':9} " + " ".join(f"{c:>9}" for c in RUN_COUNTS)]
+    from qbo_sync.sync.counts import describe_directions
+
+    lines = []
     for r in report.runs:
         flag = " (dry run)" if r.dry_run else ""
-        counts = " ".join(f"{getattr(r, c):>9}" for c in RUN_COUNTS)
+        if r.outcomes:  # what a person reads: direction and outcome
+            counts = describe_directions(r.outcomes)
+        else:  # a run recorded before outcomes existed, or a skipped one
+            counts = r.message or " ".join(f"{c} {getattr(r, c)}" for c in RUN_COUNTS)
         lines.append(f"{r.entity:12} {r.status:9} {counts}{flag}")
     lines.extend(f"abandoned run: {a.entity}: {a.message}" for a in report.abandoned)
     lines.append(f"open conflicts: {report.open_conflicts}")
@@ -94,3 +101,97 @@ def sync_report(engine: sa.Engine, limit: int = 10) -> str:
     for e in report.errors:
         lines.append(f"error: {e.entity} #{e.cmms_id}: {e.message}")
     return "\n".join(lines)
+
+
+# --- one DAG run (the "QuickBooks" tab of a run, and the DAG's final check) ----------------------
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one Airflow DAG run did per entity, and its record errors."""
+
+    dag_id: str
+    run_id: str
+    entities: list[dict]
+    errors: list[sa.Row]
+    failed: int
+
+    @property
+    def found(self) -> bool:
+        return bool(self.entities)
+
+
+def _run_rows(conn: sa.Connection, dag_id: str, run_id: str) -> list[sa.Row]:
+    """The ``sync_runs`` rows of one DAG run: the last try of each task."""
+    prefix = f"{dag_id}/{run_id}/"
+    t = sync_runs.c
+    rows = conn.execute(
+        sa.select(sync_runs).where(sa.func.substr(t.run_key, 1, len(prefix)) == prefix).order_by(t.id)
+    ).all()
+    latest: dict[str, sa.Row] = {}
+    for r in rows:
+        latest[r.entity] = r  # later tries replace earlier ones
+    return list(latest.values())
+
+
+def run_report(engine: sa.Engine, dag_id: str, run_id: str, limit: int = 200) -> RunReport:
+    from qbo_sync.sync.counts import describe_directions
+
+    e = sync_record_errors.c
+    with engine.connect() as conn:
+        rows = _run_rows(conn, dag_id, run_id)
+        errors = list(
+            conn.execute(
+                sa.select(e.entity, e.cmms_id, e.qb_id, e.code, e.message, e.intuit_tid)
+                .where(e.run_id.in_([r.id for r in rows]))
+                .order_by(e.id)
+                .limit(limit)
+            )
+        )
+    entities = [
+        {
+            "entity": r.entity,
+            "status": r.status,
+            "dry_run": bool(r.dry_run),
+            "outcomes": r.outcomes,
+            "directions": describe_directions(r.outcomes) if r.outcomes else None,
+            "failed": r.failed,
+            "conflicts": r.conflicts,
+            "message": r.message,
+            "finished_at": r.finished_at,
+        }
+        for r in rows
+    ]
+    return RunReport(dag_id, run_id, entities, errors, sum(r.failed for r in rows))
+
+
+def failed_records_message(report: RunReport) -> str | None:
+    """None when no record failed; else what failed where, and where to look."""
+    if not report.failed:
+        return None
+    where = ", ".join(f"{x['entity']} {x['failed']}" for x in report.entities if x["failed"])
+    return (
+        f"{report.failed} record(s) could not be synced ({where}); the others were. Open this run's "
+        "QuickBooks tab (or the QuickBooks page → View → Failed) for each record's reason, fix the "
+        "records and run the sync again."
+    )
+
+
+def record_skipped(engine: sa.Engine, run_key: str, entities: list[str], reason: str) -> None:
+    """Record a switched-off run per entity (``sync_runs.status = skipped`` with the reason)."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for entity in entities:
+            conn.execute(
+                sa.insert(sync_runs).values(
+                    run_key=run_key,
+                    entity=entity,
+                    direction="both",
+                    started_at=now,
+                    finished_at=now,
+                    status="skipped",
+                    message=reason,
+                )
+            )

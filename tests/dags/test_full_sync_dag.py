@@ -40,8 +40,9 @@ def report_page_html() -> str:
     from fastapi.testclient import TestClient
 
     from qbo_sync import web
+    from qbo_sync.ui.guards import can_edit, can_read
 
-    web.app.dependency_overrides = {dep.dependency: lambda: None for dep in web.app.router.dependencies}
+    web.app.dependency_overrides = {can_read: lambda: None, can_edit: lambda: None}
     try:
         answer = TestClient(web.app).get("/report")
     finally:
@@ -146,9 +147,14 @@ def test_switch_off_skips_everything_before_any_quickbooks_call(sandbox: Any, cm
     with cmms.begin() as conn:
         conn.execute(sa.text("UPDATE qb_settings SET enabled = false"))
     states = run_dag()
-    assert {states[t] for t in ["preflight", *SYNC_TASKS, *PUSH_TASKS]} == {"skipped"}
+    assert {states[t] for t in ["preflight", *SYNC_TASKS, *PUSH_TASKS, "check_results"]} == {"skipped"}
     assert sandbox.counters().get("total", 0) == 0
-    assert q(cmms, "SELECT count(*) AS n FROM sync_runs")[0].n == 0
+    # nothing synced; the final check records why, per entity, where the QuickBooks page shows it
+    from qbo_sync.sync.tasks import SWITCHED_OFF
+
+    runs = q(cmms, "SELECT entity, status, message FROM sync_runs ORDER BY entity")
+    assert sorted(r.entity for r in runs) == sorted(ENTITIES)
+    assert {(r.status, r.message) for r in runs} == {("skipped", SWITCHED_OFF)}
 
 
 def test_switch_off_reason_is_readable(cmms: sa.Engine) -> None:

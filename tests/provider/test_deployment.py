@@ -31,16 +31,28 @@ def test_official_airflow_services_and_the_sandbox():
 
 
 def test_compose_connections_parse():
+    """airflow-init stores both connections in Airflow's metadata database (Admin -> Connections)."""
+    import re
+    import shlex
+
     from qbo_sync.settings import settings_from_parts
 
-    env = compose()["x-airflow-common"]["environment"]
-    conn = json.loads(env["AIRFLOW_CONN_QUICKBOOKS_DEFAULT"])
+    init = " ".join(compose()["services"]["airflow-init"]["command"])
+    added = {
+        m.group(1): shlex.split(m.group(3))[0]
+        for m in re.finditer(r"airflow connections add (\S+) --conn-(json|uri) ('[^']*')", init)
+    }
+    assert set(added) == {"cmms_db", "quickbooks_default"}
+    conn = json.loads(added["quickbooks_default"])
     s = settings_from_parts(
         "quickbooks_default", **{k: conn.get(k) for k in ("login", "password", "host", "extra")}
     )
     assert (s.environment, s.base_url) == ("local", "http://qbo-sandbox:8765")
-    assert env["AIRFLOW_CONN_CMMS_DB"].startswith("postgresql://")
+    assert added["cmms_db"].startswith("postgresql://")
+    env = compose()["x-airflow-common"]["environment"]
+    assert not [k for k in env if k.startswith("AIRFLOW_CONN_")]
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert init.index("connections add quickbooks_default") < init.index("qbo-sync migrate")
 
 
 def test_image_installs_the_lock_and_the_package():

@@ -17,9 +17,10 @@ def web_client():
     from fastapi.testclient import TestClient
 
     from qbo_sync import web
+    from qbo_sync.ui.guards import can_edit, can_read
 
-    # The Airflow API server authorizes these pages (connection edit rights); here we are that user.
-    web.app.dependency_overrides = {dep.dependency: lambda: None for dep in web.app.router.dependencies}
+    # The Airflow API server authorizes these pages (connection rights); here we are that user.
+    web.app.dependency_overrides = {can_read: lambda: None, can_edit: lambda: None}
     yield TestClient(web.app, follow_redirects=False)
     web.app.dependency_overrides = {}
 
@@ -71,8 +72,10 @@ def test_connect_pages_store_tokens_and_reject_a_replayed_state(
     tested = web_client.get("/test")
     assert tested.status_code == 200 and "Connected to QuickBooks company" in tested.text
     status = web_client.get("/")
-    assert status.status_code == 200 and sandbox.realm_id in status.text
+    assert status.status_code == 200 and 'id="entities"' in status.text
     assert "sandbox-demo-secret" not in status.text
+    tested = web_client.post("/api/test").json()
+    assert tested["ok"] and sandbox.realm_id in tested["message"]
 
 
 def test_callback_with_unknown_state_is_refused(
@@ -114,7 +117,18 @@ def test_pages_refuse_an_anonymous_user(cmms_unconnected: sa.Engine) -> None:
     from qbo_sync import web
 
     client = TestClient(web.app, follow_redirects=False)
-    for path in ("/", "/connect", "/oauth/callback?code=a&state=b&realmId=c", "/test"):
-        assert client.get(path).status_code in (401, 403), path
+    for path in (
+        "/",
+        "/connect",
+        "/oauth/callback?code=a&state=b&realmId=c",
+        "/test",
+        "/run?dag_id=a&run_id=b",
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 303, path  # pages: to Airflow's login, coming back here after it
+        assert answer.headers["location"].startswith("/auth/login?next=http%3A%2F%2Ftestserver%2F"), path
+    for method, path in (("GET", "/api/summary"), ("PUT", "/api/settings"), ("POST", "/api/conflicts/1")):
+        answer = client.request(method, path, json={})
+        assert answer.status_code == 401 and answer.json() == {"detail": "Not authenticated"}, path
     with cmms_unconnected.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM qbo_oauth_states")).scalar() == 0

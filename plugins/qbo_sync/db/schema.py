@@ -499,3 +499,30 @@ __all__ = [
     "metadata",
     *sorted(metadata.tables),
 ]
+
+
+# --- migration 0008 (issue 12): run outcomes by direction, values overwritten by the merge ------
+# Appended as one block so parallel branches merge cleanly.
+from qbo_sync.db.columns import ID, JSON  # noqa: E402
+
+sync_runs.append_column(
+    Column("outcomes", JSON, comment="counts by direction: from_quickbooks / to_quickbooks")
+)
+
+sync_overwrites = Table(
+    "sync_overwrites",
+    metadata,
+    pk(),
+    Column("entity", sa.Text, nullable=False),
+    Column("cmms_id", ID, nullable=False),
+    Column("qb_id", sa.Text),
+    Column("field", sa.Text, nullable=False),
+    Column("overwritten_side", sa.Text, nullable=False, comment="qbo or cmms: whose value was replaced"),
+    Column("qbo_value", sa.Text, comment="JSON text: what QuickBooks had"),
+    Column("cmms_value", sa.Text, comment="JSON text: what the CMMS had"),
+    Column("base_value", sa.Text, comment="JSON text: the last agreed value"),
+    Column("run_key", sa.Text),
+    created_at(),
+    one_of("overwritten_side", ("qbo", "cmms")),
+    Index(None, "entity", "cmms_id"),
+)

@@ -35,3 +35,39 @@ class SyncCounts:
 
     def summary(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.as_dict().items())
+
+
+# What a person reads: counts by direction and outcome. The actions are the ones the recorder
+# tallies per record (``RunRecorder.said``): pulled records "created" / "updated" in the CMMS,
+# pushed records "created in QuickBooks" / "updated in QuickBooks".
+def by_direction(counts: SyncCounts, actions: dict[str, int]) -> dict[str, dict[str, int]]:
+    """``{"from_quickbooks": {new, updated, unchanged}, "to_quickbooks": {created, updated,
+    waiting, failed}}`` for one run."""
+    return {
+        "from_quickbooks": {
+            "new": actions.get("created", 0),
+            "updated": actions.get("updated", 0),
+            "unchanged": counts.unchanged,
+        },
+        "to_quickbooks": {
+            "created": actions.get("created in QuickBooks", 0),
+            "updated": actions.get("updated in QuickBooks", 0),
+            "waiting": int(getattr(counts, "waiting", 0)),
+            "failed": counts.failed,
+        },
+    }
+
+
+def describe_directions(outcomes: dict[str, dict[str, int]]) -> str:
+    """``from QuickBooks: 3 new, 1 updated, 12 unchanged; to QuickBooks: 14 created, ...``."""
+    parts = []
+    for key, title, order in DIRECTIONS:
+        figures = outcomes.get(key) or {}
+        parts.append(f"{title}: " + ", ".join(f"{figures.get(what, 0)} {what}" for what in order))
+    return "; ".join(parts)
+
+
+DIRECTIONS = (
+    ("from_quickbooks", "from QuickBooks", ("new", "updated", "unchanged")),
+    ("to_quickbooks", "to QuickBooks", ("created", "updated", "waiting", "failed")),
+)

@@ -22,6 +22,8 @@ from qbo_sync.sync.agreed import agreed_matches
 from qbo_sync.sync.context import SyncContext
 from qbo_sync.sync.extract import last_updated
 from qbo_sync.sync.linking import NaturalKeyLinks
+from qbo_sync.sync.overwrites import Overwrite, save_overwrites
+from qbo_sync.sync.overwrites import detect as detect_overwrites
 from qbo_sync.sync.record import RecordFailure, unreadable
 
 # What a converter may raise for a bad value when the mapping did not wrap it in a FieldValueError
@@ -40,6 +42,7 @@ class PagePlan:
     snapshots: list[tuple[int, str | None, str | None, dict]] = field(default_factory=list)
     conflicts: list[tuple[int, str | None, Conflict]] = field(default_factory=list)
     settled: list[tuple[int, str]] = field(default_factory=list)
+    overwrites: list[Overwrite] = field(default_factory=list)  # values the owner rule replaced
 
 
 @dataclass
@@ -66,6 +69,7 @@ def write_plan(ctx: SyncContext, conn: sa.Connection, plan: PagePlan) -> None:
         store.save_snapshots(conn, entity, plan.snapshots)
         store.save_conflicts(conn, entity, plan.conflicts, ctx.now)
         store.resolve_conflicts(conn, entity, plan.settled, ctx.now)
+        save_overwrites(conn, entity, plan.overwrites, ctx.recorder.run_key, ctx.now)
 
 
 def local_id(obj: dict[str, Any], existing: dict[str, dict[str, Any]]) -> int | None:
@@ -163,6 +167,7 @@ class PagePlanner:
         else:
             base = snaps.get(int(local["id"]))
             result = merge(self.ctx.mapping, base, local, remote)
+            plan.overwrites.extend(detect_overwrites(self.ctx.mapping, base, local, remote, result))
             self._merge(plan, local, remote, result, open_.get(int(local["id"]), set()), False)
 
     # --- decisions -----------------------------------------------------------------------------

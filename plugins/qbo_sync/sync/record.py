@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from qbo_sync.db import schema
 from qbo_sync.mapping import Mapping, get_path
 from qbo_sync.sync import store
-from qbo_sync.sync.counts import SyncCounts
+from qbo_sync.sync.counts import SyncCounts, by_direction, describe_directions
 from qbo_sync.sync.extract import last_updated
 
 log = logging.getLogger("qbo_sync.sync")
@@ -139,6 +139,8 @@ class RunRecorder:
         t = schema.sync_runs
         values: dict[str, Any] = {"status": status, "finished_at": finished_at, "message": message}
         values.update(counts.as_dict())
+        values["outcomes"] = by_direction(counts, self._logged)
+        log.info("%s: %s", self.entity, describe_directions(values["outcomes"]))
         with self.engine.begin() as conn:
             conn.execute(sa.update(t).where(t.c.id == self.run_id).values(values))
 

@@ -1,0 +1,54 @@
+"""The last task of a sync DAG run: make the run's outcome visible in Airflow's grid.
+
+- Records failed (the others were synced): the task fails with how many failed, in which entity,
+  and where to read why, so the run does not look like a clean success.
+- QuickBooks Enabled is switched off: the reason is logged as the task's own first line (not in a
+  collapsed group), recorded per entity in ``sync_runs`` (status ``skipped``, shown on the
+  QuickBooks page and in the run's QuickBooks tab), and the task is skipped.
+- A dry run only reports: its would-be failures are logged, the task succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def _hook(context: dict[str, Any]):
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    params = context.get("params") or {}
+    return QuickBooksHook(
+        quickbooks_conn_id=params.get("quickbooks_conn_id", "quickbooks_default"),
+        cmms_conn_id=params.get("cmms_conn_id", "cmms_db"),
+    )
+
+
+def check_run(context: dict[str, Any]) -> dict[str, Any]:
+    """Fail visibly when records failed; skip with the reason when the switch is off."""
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+    from qbo_sync.report import failed_records_message, record_skipped, run_report
+    from qbo_sync.sync.tasks import SWITCHED_OFF, sync_enabled
+
+    ti = context["ti"]
+    engine = _hook(context).cmms_engine
+    if not sync_enabled(engine):
+        log.warning(SWITCHED_OFF)
+        entities = list((context.get("params") or {}).get("entities") or [])
+        record_skipped(engine, f"{ti.dag_id}/{ti.run_id}/{ti.task_id}", entities, SWITCHED_OFF)
+        raise AirflowSkipException(SWITCHED_OFF)
+    report = run_report(engine, ti.dag_id, ti.run_id)
+    for entity in report.entities:
+        log.info("%s (%s): %s", entity["entity"], entity["status"], entity["directions"] or "no counts")
+    for error in report.errors[:25]:
+        log.warning("%s #%s: %s", error.entity, error.cmms_id, error.message)
+    message = failed_records_message(report)
+    dry = bool((context.get("params") or {}).get("dry_run"))
+    if message and not dry:
+        raise AirflowFailException(message)
+    if message:
+        log.warning("dry run: %s", message)
+    return {"failed": report.failed, "entities": [e["entity"] for e in report.entities]}
