@@ -29,7 +29,7 @@ NAMES = ["Crash Alpha", "Crash Beta", "Crash Gamma"]
 def _kill_after_commit(sandbox: Any) -> None:
     """Run the customers task in a subprocess; kill -9 it once QuickBooks created the three."""
     sandbox.config.timeout_sleep_s = 60.0  # QuickBooks commits, then the answer never comes
-    sandbox.add_fault("POST", r"/batch", "timeout_after_commit")
+    sandbox.add_fault("POST", r"/batch\?.*requestid=", "timeout_after_commit")
     proc = subprocess.Popen([sys.executable, "-c", TASK], env=dict(os.environ))
     try:
         deadline = time.monotonic() + 90

@@ -167,7 +167,7 @@ def test_stale_synctoken_is_logged_once_and_converges(
     assert run_dag("customers")["sync_customers"] == "success"
     target = q(cmms, "SELECT id, qb_id, qb_sync_token, display_name FROM customers ORDER BY id LIMIT 1")[0]
     execute(cmms, "UPDATE customers SET phone = '(415) 555-0142' WHERE id = :i", i=target.id)
-    sandbox.add_fault("POST", r"/batch", "hold")
+    sandbox.add_fault("POST", r"/batch\?.*requestid=", "hold")
 
     def edit_in_quickbooks_meanwhile() -> None:
         deadline = time.monotonic() + 60

@@ -167,7 +167,8 @@ def test_transport_failure_fails_the_run_after_recording_what_was_done(
     sb: Any, engine: sa.Engine, run_sync
 ) -> None:
     execute(engine, "INSERT INTO customers (display_name) VALUES ('Zephyr Facilities')")
-    sb.add_fault("POST", r"/batch", 503, times=5)  # every attempt of the transport's bounded retries
+    # the create batches (they carry a requestid), every attempt of the transport's bounded retries
+    sb.add_fault("POST", r"/batch\?.*requestid=", 503, times=5)
 
     with pytest.raises(RetriableError):
         run_sync("customers")

@@ -59,7 +59,7 @@ def test_transient_faults_are_retried_without_duplicates(
     sb: Any, masters: sa.Engine, push, kind: str, times: int, xml: bool
 ) -> None:
     _invoices(masters, 35)
-    sb.add_fault("POST", r"/batch", kind, times=times, xml=xml)
+    sb.add_fault("POST", r"/batch\?.*requestid=", kind, times=times, xml=xml)
 
     counts = push("invoices")
 
@@ -70,7 +70,7 @@ def test_transient_faults_are_retried_without_duplicates(
 
 def test_timeout_after_commit_is_answered_by_the_requestid_replay(sb: Any, masters: sa.Engine, push) -> None:
     _invoices(masters, 3)
-    sb.add_fault("POST", r"/batch", "timeout_after_commit", times=1)
+    sb.add_fault("POST", r"/batch\?.*requestid=", "timeout_after_commit", times=1)
 
     counts = push("invoices", with_client=make_client(sb, timeout=(2, 1)))
 
@@ -81,7 +81,7 @@ def test_timeout_after_commit_is_answered_by_the_requestid_replay(sb: Any, maste
 
 def test_timeouts_until_the_run_gives_up_then_the_next_run_adopts(sb: Any, masters: sa.Engine, push) -> None:
     ids = _invoices(masters, 4)
-    sb.add_fault("POST", r"/batch", "timeout_after_commit", times=5)
+    sb.add_fault("POST", r"/batch\?.*requestid=", "timeout_after_commit", times=5)
 
     with pytest.raises(RetriableError):
         push("invoices", with_client=make_client(sb, timeout=(2, 1), max_attempts=2))
@@ -125,7 +125,7 @@ def test_worker_killed_between_quickbooks_save_and_cmms_commit_then_retried(
     sb: Any, masters: sa.Engine, push, pg_url: str
 ) -> None:
     _invoices(masters, 5)
-    sb.add_fault("POST", r"/batch", "hold", times=1)
+    sb.add_fault("POST", r"/batch\?.*requestid=", "hold", times=1)
     token = sb.issue_tokens()["access_token"]
     worker = subprocess.Popen(
         [sys.executable, "-c", KILLED_WORKER, pg_url, sb.url, sb.realm_id, token], cwd=REPO
