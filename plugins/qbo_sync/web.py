@@ -111,10 +111,13 @@ def run_page(request: Request, dag_id: str, run_id: str) -> Response:
 def report_page(request: Request) -> Response:
     """The latest run per entity, the open conflicts and the record errors (``qbo-sync report``)."""
     from qbo_sync.db.schema_sync import RUN_COUNTS
+    from qbo_sync.reconcile.store import drift_overview
     from qbo_sync.report import read_report
 
-    report = read_report(_hook().cmms_engine)
-    return templates.TemplateResponse(request, "report.html", {"report": report, "counts": RUN_COUNTS})
+    engine = _hook().cmms_engine
+    report = read_report(engine)
+    context = {"report": report, "counts": RUN_COUNTS, "drift": drift_overview(engine)}
+    return templates.TemplateResponse(request, "report.html", context)
 
 
 @app.get("/connect", dependencies=[Depends(can_edit)])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.dags.test_full_sync_dag import report_page_html
 from tests.reconcile.mirror import mirror_books
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -22,6 +23,22 @@ def run_dag(**conf: Any) -> dict[str, str]:
     dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_reconcile")
     dr = dag.test(run_conf={"as_of": "", "tolerance": 0.0, "heal": True, **conf})
     return {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
+
+
+def api_summary() -> dict[str, Any]:
+    """``/qbo/api/summary`` as the QuickBooks page reads it (a user allowed to read connections)."""
+    from fastapi.testclient import TestClient
+
+    from qbo_sync import web
+    from qbo_sync.ui.guards import can_edit, can_read
+
+    web.app.dependency_overrides = {can_read: lambda: None, can_edit: lambda: None}
+    try:
+        answer = TestClient(web.app).get("/api/summary")
+    finally:
+        web.app.dependency_overrides = {}
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def open_drifts(engine: sa.Engine) -> list[sa.Row]:
@@ -49,6 +66,14 @@ def test_agreeing_books_pass_then_an_unpulled_payment_fails_the_run_visibly(
     assert balance.amount_at_stake == Decimal("25.00")
     assert balance.cause == "payment recorded in QuickBooks not yet pulled into the CMMS"
     assert ("customer_balance", inv["CustomerRef"]["value"]) in drifts
+
+    # the QuickBooks page and the report show it: what differs, the total at stake, since when
+    page = report_page_html()
+    assert f"Reconciliation: {len(drifts)} open differences" in page
+    assert "payment recorded in QuickBooks not yet pulled into the CMMS" in page
+    summary = api_summary()["reconciliation"]
+    assert summary["open"] == len(drifts) and summary["oldest_open_since"] is not None
+    assert Decimal(summary["at_stake"]) == sum(d.amount_at_stake for d in drifts.values())
 
     # within a tolerance above the difference the run passes, and the differences stay recorded
     assert run_dag(tolerance=30.0, heal=False)["reconcile"] == "success"

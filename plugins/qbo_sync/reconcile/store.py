@@ -102,3 +102,52 @@ def open_summary(engine: sa.Engine, realm_id: str) -> dict[str, object]:
         "at_stake": str(row[1]),
         "oldest_open_since": row[2].isoformat() if row[2] else None,
     }
+
+
+def drift_overview(engine: sa.Engine, limit: int = 50) -> dict[str, object]:
+    """For the QuickBooks page and the report: open differences (all realms of this CMMS, which is
+    bound to one), the total at stake, the oldest, the last check and the open rows, largest first."""
+    d = sync_drift
+    with engine.connect() as conn:
+        head = conn.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(d.c.amount_at_stake), 0),
+                sa.func.min(d.c.first_seen_at),
+            ).where(d.c.status == "open")
+        ).one()
+        last = conn.execute(sa.select(sa.func.max(d.c.last_seen_at))).scalar()
+        healed = conn.execute(sa.select(sa.func.count()).where(d.c.status == "healed")).scalar()
+        rows = (
+            conn.execute(
+                sa.select(
+                    d.c.check_name,
+                    d.c.subject,
+                    d.c.cmms_value,
+                    d.c.qbo_value,
+                    d.c.amount_at_stake,
+                    d.c.cause,
+                    d.c.first_seen_at,
+                )
+                .where(d.c.status == "open")
+                .order_by(d.c.amount_at_stake.desc(), d.c.id)
+                .limit(limit)
+            )
+            .mappings()
+            .all()
+        )
+    return {
+        "open": int(head[0]),
+        "at_stake": f"{head[1]:.2f}",
+        "oldest_open_since": head[2].isoformat() if head[2] else None,
+        "last_seen_at": last.isoformat() if last else None,
+        "healed": int(healed or 0),
+        "rows": [
+            {
+                **dict(r),
+                "amount_at_stake": f"{r['amount_at_stake']:.2f}",
+                "first_seen_at": r["first_seen_at"].isoformat(),
+            }
+            for r in rows
+        ],
+    }

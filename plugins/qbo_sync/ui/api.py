@@ -22,11 +22,13 @@ def _engine():
 
 @router.get("/summary", dependencies=[Depends(can_read)])
 def summary() -> dict[str, Any]:
+    from qbo_sync.reconcile.store import drift_overview
     from qbo_sync.ui.entities import summary as read
     from qbo_sync.ui.settings_store import read_settings
 
     engine = _engine()
-    return {"entities": read(engine), "settings": read_settings(engine)}
+    drift = drift_overview(engine, limit=0)
+    return {"entities": read(engine), "settings": read_settings(engine), "reconciliation": drift}
 
 
 @router.get("/records/{entity}", dependencies=[Depends(can_read)])

@@ -48,6 +48,7 @@ async function loadSummary() {
   const data = await api("api/summary");
   state.entities = data.entities;
   show($("#switched-off"), !data.settings.enabled);
+  showDrift(data.reconciliation);
   const rows = data.entities.map((e) => {
     const run = e.last_run;
     const runCell = run
@@ -62,6 +63,19 @@ async function loadSummary() {
         h("button", { class: "btn", "data-action": "view", onclick: () => openView(e.key, "all") }, "View")));
   });
   $("#entities tbody").replaceChildren(...rows);
+}
+
+function showDrift(d) {
+  const box = $("#drift");
+  show(box, Boolean(d && d.last_seen_at));
+  if (!d || !d.last_seen_at) return;
+  const text = d.open
+    ? `Reconciliation: ${d.open} open difference(s) with QuickBooks, ${d.at_stake} at stake, the oldest open since ${when(d.oldest_open_since)}. `
+    : `Reconciliation: the CMMS and QuickBooks agree (last checked ${when(d.last_seen_at)}). `;
+  const reconcile = { label: "Reconciliation", trigger: { dag_id: "qbo_reconcile", conf: {} } };
+  box.replaceChildren(text, h("a", { href: "report#reconciliation" }, "See the differences"), " ",
+    h("button", { class: "btn", "data-action": "reconcile", onclick: () => askSync(reconcile) }, "Reconcile now"));
+  box.className = "notice " + (d.open ? "warn" : "");
 }
 
 function askSync(e) {
