@@ -180,7 +180,7 @@ def test_a_bill_number_someone_else_used_is_reported_and_ours_is_adopted(
 
     assert (counts.created, counts.linked, counts.updated, counts.failed) == (0, 1, 1, 1)
     bills = qbo(sb, "SELECT * FROM Bill MAXRESULTS 1000")
-    assert sorted(b["DocNumber"] for b in bills) == ["SQ-1", "SQ-2"]
+    assert sorted(b["DocNumber"] for b in bills if b["DocNumber"].startswith("SQ-")) == ["SQ-1", "SQ-2"]
     adopted = rows(
         masters, "SELECT qb_id, qb_status, qb_total_amt FROM purchase_invoices WHERE id = :i", i=ours
     )[0]

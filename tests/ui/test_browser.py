@@ -126,7 +126,7 @@ def test_view_filtered_to_failures_shows_the_reason(session: Any) -> None:
     cells = f.locator("#records-table tbody tr").first.locator("td").all_inner_texts()
     assert cells[1] == CLASH and cells[2].startswith("No")
     assert cells[5].startswith(
-        f"Customer '{CLASH}': QuickBooks already has a customer, vendor or employee named"
+        f"Customer '{CLASH}': the name is already used in QuickBooks by vendor '{CLASH}'"
     )
     f.locator("#records-search").fill("harbor")
     f.locator("#records-status").select_option("all")

@@ -50,7 +50,8 @@ def test_figures_per_entity_in_the_seed_order_and_records_paged(sb: Any, engine:
     failed = entities.records(engine, "customers", RecordQuery(status="failed"))
     assert failed["total"] == 1 and failed["records"][0]["name"] == CLASH
     assert (
-        failed["records"][0]["quickbooks_status"] == "No" and "already has" in failed["records"][0]["error"]
+        failed["records"][0]["quickbooks_status"] == "No"
+        and "already used in QuickBooks by vendor" in failed["records"][0]["error"]
     )
     page2 = entities.records(engine, "customers", RecordQuery(page=2, page_size=10))
     assert [r["id"] for r in page2["records"]] == list(range(11, 11 + len(page2["records"])))
