@@ -34,8 +34,11 @@ def _all(company: Any, entity: str, where: str = "") -> list[dict[str, Any]]:
         start += 1000
 
 
-def mirror_books(engine: sa.Engine, company: Any) -> dict[str, dict[str, int]]:
-    """Insert CMMS customers, vendors, invoices, bills, expenses and payments matching QuickBooks."""
+def mirror_books(engine: sa.Engine, company: Any, *, payments: bool = True) -> dict[str, dict[str, int]]:
+    """Insert CMMS customers, vendors, invoices, bills, expenses and payments matching QuickBooks.
+
+    ``payments=False``: the invoices as the pushes left them (nothing paid yet) and no payments, for
+    the payment pipeline to bring in."""
     ids: dict[str, dict[str, int]] = {"Customer": {}, "Vendor": {}, "Invoice": {}}
     with engine.begin() as conn:
         for entity, table in (("Customer", "customers"), ("Vendor", "vendors")):
@@ -48,7 +51,9 @@ def mirror_books(engine: sa.Engine, company: Any) -> dict[str, dict[str, int]]:
                     {"n": obj["DisplayName"], "q": obj["Id"]},
                 ).scalar_one()
         for inv in _all(company, "Invoice"):
-            ids["Invoice"][inv["Id"]] = add_invoice(conn, ids, inv)
+            ids["Invoice"][inv["Id"]] = add_invoice(
+                conn, ids, inv if payments else {**inv, "Balance": inv["TotalAmt"]}
+            )
         for bill in _all(company, "Bill"):
             conn.execute(
                 sa.text(
@@ -72,7 +77,7 @@ def mirror_books(engine: sa.Engine, company: Any) -> dict[str, dict[str, int]]:
                 sa.text("INSERT INTO expenses (amount, qb_id, qb_status) VALUES (:a, :q, 'synced')"),
                 {"a": debit, "q": je["Id"]},
             )
-        for pay in _all(company, "Payment"):
+        for pay in _all(company, "Payment") if payments else ():
             add_payment(conn, ids, pay)
     return ids
 
