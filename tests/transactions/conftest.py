@@ -1,40 +1,23 @@
+# ruff: noqa: F811 - the sync suite's fixtures are imported by name (they are parameters here)
 """Fixtures of the transaction-push tests: a migrated PostgreSQL CMMS whose accounts, tax codes,
 customers, items and vendors are synced with a reseeded sandbox company, and a push runner."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from qbo_sync.db.engine import create_engine
-from qbo_sync.db.migrate import upgrade
 from qbo_sync.mapping import Mapping, load_mappings
 from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
 from qbo_sync.sync import EntitySync, SyncCounts
 from qbo_sync.sync.txn import TransactionPush
+from tests.sync.conftest import engine, sb  # noqa: F401 - the same reseeded sandbox and migrated CMMS
 from tests.transactions.txn_helpers import MASTERS, StaticTokens
-
-
-@pytest.fixture()
-def sb(sandbox: Any) -> Any:
-    sandbox.reset()
-    sandbox.reset_counters()
-    return sandbox
-
-
-@pytest.fixture()
-def engine(pg_url: str) -> Iterator[sa.Engine]:
-    upgrade(pg_url)
-    eng = create_engine(pg_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 class FakeClock:

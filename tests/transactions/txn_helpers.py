@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
+# shared with the sync tests (StaticTokens is also imported from here by a killed-worker subprocess)
+from tests.sync.conftest import StaticTokens
+from tests.sync.sync_helpers import rows, scalar
+
+__all__ = [
+    "MASTERS", "StaticTokens", "add_bill", "add_invoice", "cmms_id", "execute", "first_linked",
+    "invoice_objects", "qbo", "rows", "scalar",
+]  # fmt: skip
+
 MASTERS = ("accounts", "tax_codes", "tax_rates", "customers", "items", "vendors")
 
 
-@dataclass
-class StaticTokens:
-    token: str
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh(self, rejected_token: str) -> str:
-        raise AssertionError("the sandbox refused a fresh access token")
-
-
-def rows(engine: sa.Engine, sql: str, **params: Any) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
-
-
-def scalar(engine: sa.Engine, sql: str, **params: Any) -> Any:
-    with engine.connect() as conn:
-        return conn.execute(sa.text(sql), params).scalar()
-
-
 def execute(engine: sa.Engine, sql: str, **params: Any) -> Any:
+    """Run ``sql`` in its own transaction and return its result (``RETURNING`` rows)."""
     with engine.begin() as conn:
         return conn.execute(sa.text(sql), params)
 
