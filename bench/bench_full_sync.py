@@ -54,7 +54,7 @@ def quiet_run(mappings, client, engine, realm: str, sandbox_url: str) -> None:
     """The next ``qbo_full_sync`` right away (nothing changed in QuickBooks): the change check, then
     every entity with its verdict; requests by step and by kind."""
     from qbo_sync.sync import EntitySync
-    from qbo_sync.sync.changes import check_changes
+    from qbo_sync.sync.pull.changes import check_changes
 
     before_all = counters(sandbox_url)
     verdicts = check_changes(mappings, client, engine, realm_id=realm, entities=ORDER, now=datetime.now(UTC))

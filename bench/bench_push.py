@@ -74,10 +74,10 @@ def diff(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
 
 def previous_lookups() -> None:
     """The earlier lookup: one query per chunk of 30 names."""
-    import qbo_sync.sync.push as push
+    import qbo_sync.sync.push.pusher as push
 
     try:
-        import qbo_sync.sync.lookup as lookup
+        import qbo_sync.sync.push.lookup as lookup
     except ImportError:  # the code before the lookup module: push.py did the lookups itself
         push.LOOKUP_CHUNK = 30
     else:
@@ -91,7 +91,7 @@ def run_way(way: str, args: argparse.Namespace) -> dict[str, object]:
     from qbo_sync.qbo.client import QBOClient
     from qbo_sync.qbo.transport import Transport
     from qbo_sync.sync import EntitySync
-    from qbo_sync.sync.changes import check_changes
+    from qbo_sync.sync.pull.changes import check_changes
 
     if way == "previous":
         previous_lookups()

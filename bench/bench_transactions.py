@@ -88,7 +88,7 @@ def main() -> None:
     from qbo_sync.qbo.client import QBOClient
     from qbo_sync.qbo.transport import Transport
     from qbo_sync.sync import EntitySync
-    from qbo_sync.sync.txn import TransactionPush, describe
+    from qbo_sync.sync.push.txn import TransactionPush, describe
 
     url = fresh_database()
     try:

@@ -82,7 +82,7 @@ def sync_report(engine: sa.Engine, limit: int = 10) -> str:
     report = read_report(engine, limit)
     if not report.runs:
         return "No sync has run yet."
-    from qbo_sync.sync.counts import describe_directions
+    from qbo_sync.sync.record.counts import describe_directions
 
     lines = []
     for r in report.runs:
@@ -135,7 +135,7 @@ def _run_rows(conn: sa.Connection, dag_id: str, run_id: str) -> list[sa.Row]:
 
 
 def run_report(engine: sa.Engine, dag_id: str, run_id: str, limit: int = 200) -> RunReport:
-    from qbo_sync.sync.counts import describe_directions
+    from qbo_sync.sync.record.counts import describe_directions
 
     e = sync_record_errors.c
     with engine.connect() as conn:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.sync import EntitySync
-from qbo_sync.sync.push import Pusher
+from qbo_sync.sync.push.pusher import Pusher
 from tests.sync.sync_helpers import execute, qbo_all, rows, scalar
 
 

@@ -15,7 +15,7 @@ from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
 from qbo_sync.sync import EntitySync, SyncCounts
-from qbo_sync.sync.txn import TransactionPush
+from qbo_sync.sync.push.txn import TransactionPush
 from tests.sync.conftest import engine, sb  # noqa: F401 - the same reseeded sandbox and migrated CMMS
 from tests.transactions.txn_helpers import MASTERS, StaticTokens
 

@@ -111,7 +111,7 @@ from qbo_sync.mapping import load_mappings
 from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
-from qbo_sync.sync.txn import TransactionPush
+from qbo_sync.sync.push.txn import TransactionPush
 from tests.transactions.txn_helpers import StaticTokens
 
 pg_url, url, realm, token = sys.argv[1:5]

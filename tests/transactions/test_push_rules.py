@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from qbo_sync.sync import EntitySync
-from qbo_sync.sync.txn import SettingsMissing
+from qbo_sync.sync.push.txn import SettingsMissing
 from tests.transactions.txn_helpers import (
     add_bill,
     add_invoice,

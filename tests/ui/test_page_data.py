@@ -104,7 +104,7 @@ def test_the_picked_winner_is_applied(sb: Any, engine: sa.Engine, run_sync, winn
 
 
 def test_an_overwritten_value_is_kept_with_the_record(sb: Any, engine: sa.Engine, run_sync) -> None:
-    from qbo_sync.sync.overwrites import read_overwrites
+    from qbo_sync.sync.record.overwrites import read_overwrites
 
     run_sync("customers")
     target = rows(engine, "SELECT id, qb_id FROM customers WHERE qb_id IS NOT NULL ORDER BY id LIMIT 1")[0]

@@ -416,7 +416,7 @@ CMMS_TABLES = (
 # --- the send journal (migration 0005, issue 6) -----------------------------------------------
 # What was sent to QuickBooks (CMMS key, name and requestid as sent, when) before it was sent, so
 # a send whose answer never arrived (a crash, a timeout) is resolved by what was sent, not by the
-# record's current name. See :mod:`qbo_sync.sync.outbox`.
+# record's current name. See :mod:`qbo_sync.sync.push.outbox`.
 from qbo_sync.db.columns import JSON  # noqa: E402  (kept in this block for easy merges)
 
 sync_sends = Table(

@@ -7,7 +7,7 @@ Flow per entity: **extract** (QuickBooks pages, CDC or CMMS rows) → **map** (t
 
 from __future__ import annotations
 
-from qbo_sync.sync.counts import SyncCounts
+from qbo_sync.sync.record.counts import SyncCounts
 from qbo_sync.sync.run_lock import SyncAlreadyRunning
 from qbo_sync.sync.runner import EntitySync
 

@@ -13,8 +13,8 @@ from qbo_sync.db import schema
 from qbo_sync.mapping import AccountInfo, Conflict, Mapping, comparable
 from qbo_sync.mapping.model import Condition, condition_holds
 from qbo_sync.qbo.client import QBOClient
-from qbo_sync.sync.counts import SyncCounts
-from qbo_sync.sync.record import RunRecorder
+from qbo_sync.sync.record.counts import SyncCounts
+from qbo_sync.sync.record.recorder import RunRecorder
 from qbo_sync.sync.refs import RefMaps
 
 
@@ -37,7 +37,7 @@ class SyncContext:
     # Dry run: CMMS ids a pull would have linked (so the push does not count them as creates).
     linked_in_memory: set[int] = field(default_factory=set)
     # The run's change check found no QuickBooks object named like the unlinked rows up to this id
-    # that were not edited after this time (qbo_sync.sync.changes): the push needs no lookup for them.
+    # that were not edited after this time (qbo_sync.sync.pull.changes): the push needs no lookup for them.
     names_absent: tuple[int, datetime] | None = None
 
     def known_absent(self, row: dict[str, Any]) -> bool:

@@ -25,14 +25,15 @@ import sqlalchemy as sa
 
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import QBOClient
-from qbo_sync.sync import outbox, store
-from qbo_sync.sync.changes import Verdict
+from qbo_sync.sync import store
 from qbo_sync.sync.context import SyncContext
-from qbo_sync.sync.counts import SyncCounts
-from qbo_sync.sync.extract import Extract, plan_mode
-from qbo_sync.sync.load import PullLoader
-from qbo_sync.sync.push import Pusher
-from qbo_sync.sync.record import PARTIAL, RunRecorder
+from qbo_sync.sync.pull.changes import Verdict
+from qbo_sync.sync.pull.extract import Extract, plan_mode
+from qbo_sync.sync.pull.load import PullLoader
+from qbo_sync.sync.push import outbox
+from qbo_sync.sync.push.pusher import Pusher
+from qbo_sync.sync.record.counts import SyncCounts
+from qbo_sync.sync.record.recorder import PARTIAL, RunRecorder
 from qbo_sync.sync.refs import RefMaps, load_accounts, referenced_tables
 from qbo_sync.sync.run_lock import entity_run_lock
 
@@ -63,7 +64,7 @@ class EntitySync:
         self.dry_run = dry_run
         self.full_refresh = full_refresh
         self.now = now or datetime.now(UTC)
-        # what the run's change check found (qbo_sync.sync.changes); a full refresh reads anyway
+        # what the run's change check found (qbo_sync.sync.pull.changes); a full refresh reads anyway
         self.checked = None if full_refresh else checked
         self.recorder = RunRecorder(engine, mapping.entity, mapping.direction, run_key, dry_run)
 

@@ -4,7 +4,7 @@ Thin on purpose: it reads the run's params and the connections, checks the datab
 ``qb_settings.enabled`` switch, then hands one entity to :class:`~qbo_sync.sync.runner.EntitySync`
 and returns its counts (counts, never data, go through XCom).
 
-``check_changes`` runs once before the entities (:mod:`qbo_sync.sync.changes`): it returns which
+``check_changes`` runs once before the entities (:mod:`qbo_sync.sync.pull.changes`): it returns which
 entities have nothing to read (names and the check's server time, never data); each entity task
 takes that verdict from XCom.
 """
@@ -101,7 +101,7 @@ def check_changes(context: dict[str, Any]) -> dict[str, Any]:
     changes itself (and meets the same problem there, with its own message)."""
     from qbo_sync.mapping import load_mappings
     from qbo_sync.qbo.errors import QBOError
-    from qbo_sync.sync.changes import check_changes as check
+    from qbo_sync.sync.pull.changes import check_changes as check
 
     params = context.get("params") or {}
     if params.get("full_refresh"):
@@ -125,7 +125,7 @@ def check_changes(context: dict[str, Any]) -> dict[str, Any]:
 
 def _verdict(entity: str, context: dict[str, Any]):
     """The change check's verdict for ``entity`` in this DAG run (None: read and look up as usual)."""
-    from qbo_sync.sync.changes import Verdict
+    from qbo_sync.sync.pull.changes import Verdict
 
     ti = context.get("ti") or context.get("task_instance")
     answer = ti.xcom_pull(task_ids=CHECK_TASK) if ti is not None else None
@@ -178,7 +178,7 @@ def push_transactions(entity: str, context: dict[str, Any]) -> dict[str, Any]:
     direction and outcome ("created in QuickBooks", "waiting for a reference", ...)."""
     from qbo_sync.mapping import load_mappings
     from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
-    from qbo_sync.sync.txn import SettingsMissing, TransactionPush, describe, outcome_counts
+    from qbo_sync.sync.push.txn import SettingsMissing, TransactionPush, describe, outcome_counts
 
     params = context.get("params") or {}
     selected = params.get("entities") or []

@@ -49,7 +49,7 @@ def records(
 
 @router.get("/records/{entity}/{record_id}/overwrites", dependencies=[Depends(can_read)])
 def overwrites(entity: str, record_id: int) -> dict[str, Any]:
-    from qbo_sync.sync.overwrites import read_overwrites
+    from qbo_sync.sync.record.overwrites import read_overwrites
 
     return {"overwrites": read_overwrites(_engine(), entity, record_id)}
 

@@ -2,7 +2,7 @@
 
 ``sync_sends`` records what was sent to QuickBooks before it is sent (the CMMS key, the name and
 the requestid as sent, when), so a send whose answer never arrived is resolved by what was sent;
-see :mod:`qbo_sync.sync.outbox`. ``sync_runs.status`` may now be ``abandoned``: a run whose worker
+see :mod:`qbo_sync.sync.push.outbox`. ``sync_runs.status`` may now be ``abandoned``: a run whose worker
 died, marked so by the next run of the entity.
 
 Revision ID: 0005

@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbo_sync.sync.context import SyncContext
-from qbo_sync.sync.load_plan import Mapped, PagePlan, PagePlanner, PageRows, local_id, write_plan
-from qbo_sync.sync.record import RecordFailure, db_rejected
+from qbo_sync.sync.pull.load_plan import Mapped, PagePlan, PagePlanner, PageRows, local_id, write_plan
+from qbo_sync.sync.record.recorder import RecordFailure, db_rejected
 
 # What the database says when one record does not fit (NUMERIC overflow, too long, CHECK, NOT NULL)
 DB_REFUSALS = (sa.exc.IntegrityError, sa.exc.DataError)
@@ -36,7 +36,7 @@ class UndoMark:
 class SavepointRedo:
     """The record-by-record path of one entity run's pull, and the undo of rolled-back attempts.
 
-    Works on the run's :class:`~qbo_sync.sync.load_plan.PagePlanner` (its decisions, failures and
+    Works on the run's :class:`~qbo_sync.sync.pull.load_plan.PagePlanner` (its decisions, failures and
     links); the loader owns both."""
 
     def __init__(self, ctx: SyncContext, planner: PagePlanner) -> None:

@@ -39,7 +39,7 @@ from qbo_sync.qbo.errors import FatalError
 from qbo_sync.qbo.paging import quote
 from qbo_sync.sync import store
 from qbo_sync.sync.context import SyncContext
-from qbo_sync.sync.load_plan import PagePlan, write_plan
+from qbo_sync.sync.pull.load_plan import PagePlan, write_plan
 
 log = logging.getLogger("qbo_sync.sync")
 

@@ -17,14 +17,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbo_sync.mapping import Conflict, MergeResult, RecordError, SkipRecord, comparable, merge
-from qbo_sync.sync import messages, store
-from qbo_sync.sync.agreed import agreed_matches
+from qbo_sync.sync import store
 from qbo_sync.sync.context import SyncContext
-from qbo_sync.sync.extract import last_updated
-from qbo_sync.sync.linking import NaturalKeyLinks
-from qbo_sync.sync.overwrites import Overwrite, save_overwrites
-from qbo_sync.sync.overwrites import detect as detect_overwrites
-from qbo_sync.sync.record import RecordFailure, unreadable
+from qbo_sync.sync.pull.extract import last_updated
+from qbo_sync.sync.pull.linking import NaturalKeyLinks
+from qbo_sync.sync.push.agreed import agreed_matches
+from qbo_sync.sync.record import messages
+from qbo_sync.sync.record.overwrites import Overwrite, save_overwrites
+from qbo_sync.sync.record.overwrites import detect as detect_overwrites
+from qbo_sync.sync.record.recorder import RecordFailure, unreadable
 
 # What a converter may raise for a bad value when the mapping did not wrap it in a FieldValueError
 UNREADABLE = (ValueError, TypeError, ArithmeticError)
@@ -159,8 +160,7 @@ class PagePlanner:
             # a full refresh compares values too: a snapshot agreed on before QuickBooks' defaults were
             # stored back must not stay wrong just because the SyncToken has not moved
             and (
-                not self.ctx.full_refresh
-                or agreed_matches(self.ctx.mapping, snaps[int(local["id"])], remote)
+                not self.ctx.full_refresh or agreed_matches(self.ctx.mapping, snaps[int(local["id"])], remote)
             )
         ):
             self.ctx.counts.unchanged += 1

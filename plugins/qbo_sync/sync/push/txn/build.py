@@ -20,8 +20,8 @@ from qbo_sync.mapping.model import Mapping
 from qbo_sync.mapping.transforms import json_number
 from qbo_sync.mapping.txn_transforms import TransformProblem, balance_problems, us_sales_tax
 from qbo_sync.qbo.client import request_id_for
-from qbo_sync.sync.txn.expense import expense_lines
-from qbo_sync.sync.txn.source import Lookups, TxnRecord
+from qbo_sync.sync.push.txn.expense import expense_lines
+from qbo_sync.sync.push.txn.source import Lookups, TxnRecord
 
 
 class Invalid(Exception):

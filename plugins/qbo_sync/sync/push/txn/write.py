@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from qbo_sync.db import schema
 from qbo_sync.mapping import Mapping, get_path
 from qbo_sync.mapping.transforms import TRANSFORMS
-from qbo_sync.sync.record import RecordFailure
-from qbo_sync.sync.txn.source import save_states
+from qbo_sync.sync.push.txn.source import save_states
+from qbo_sync.sync.record.recorder import RecordFailure
 
 CENT = Decimal("0.01")
 _to_utc = TRANSFORMS["datetime_utc"].to_cmms

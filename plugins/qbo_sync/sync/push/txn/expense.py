@@ -11,7 +11,7 @@ from typing import Any
 from qbo_sync.mapping import MissingRef, UnresolvedReference
 from qbo_sync.mapping.model import Mapping
 from qbo_sync.mapping.txn_transforms import Parties, Posting, TransformProblem, expense_journal_entry
-from qbo_sync.sync.txn.source import Lookups
+from qbo_sync.sync.push.txn.source import Lookups
 
 DEBIT_SETTING = "expense_debit_account_id"
 CREDIT_SETTING = "expense_credit_account_id"

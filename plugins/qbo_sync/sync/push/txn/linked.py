@@ -9,11 +9,11 @@ from typing import Any
 
 from qbo_sync.qbo.client import BatchItem, request_id_for
 from qbo_sync.qbo.errors import QBOError, RecordRejected, StaleObject
-from qbo_sync.sync import messages
-from qbo_sync.sync.record import RecordFailure
-from qbo_sync.sync.txn import build as builder
-from qbo_sync.sync.txn import source, write
-from qbo_sync.sync.txn.run import TxnRun, lines_text
+from qbo_sync.sync.push.txn import build as builder
+from qbo_sync.sync.push.txn import source, write
+from qbo_sync.sync.push.txn.run import TxnRun, lines_text
+from qbo_sync.sync.record import messages
+from qbo_sync.sync.record.recorder import RecordFailure
 
 
 class LinkedWriter:

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from qbo_sync.db import schema
 from qbo_sync.mapping import Mapping, get_path
 from qbo_sync.sync import store
-from qbo_sync.sync.counts import SyncCounts, by_direction, describe_directions
-from qbo_sync.sync.extract import last_updated
+from qbo_sync.sync.pull.extract import last_updated
+from qbo_sync.sync.record.counts import SyncCounts, by_direction, describe_directions
 
 log = logging.getLogger("qbo_sync.sync")
 

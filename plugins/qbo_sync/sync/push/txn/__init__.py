@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from qbo_sync.sync.txn.expense import SettingsMissing
-from qbo_sync.sync.txn.push import TransactionPush
-from qbo_sync.sync.txn.run import describe, outcome_counts
+from qbo_sync.sync.push.txn.expense import SettingsMissing
+from qbo_sync.sync.push.txn.push import TransactionPush
+from qbo_sync.sync.push.txn.run import describe, outcome_counts
 
 __all__ = ["SettingsMissing", "TransactionPush", "describe", "outcome_counts"]

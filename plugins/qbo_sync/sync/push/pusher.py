@@ -1,7 +1,7 @@
 """Pushing CMMS creates and edits of two-way entities to QuickBooks (design decision 6).
 
 Creates: rows without ``qb_id`` are validated before anything is sent, looked up in QuickBooks by
-natural key (:mod:`qbo_sync.sync.lookup`: one ``IN (...)`` query per 1000 names, never one per
+natural key (:mod:`qbo_sync.sync.push.lookup`: one ``IN (...)`` query per 1000 names, never one per
 row or per batch) so an existing record is linked instead of duplicated, then created in batches of
 ≤ 30, each item with a deterministic id derived from (realm, entity, CMMS id, revision = hash of the
 payload) and correlated by ``bId``. A record whose name QuickBooks cannot search for gets a
@@ -40,12 +40,14 @@ from qbo_sync.mapping import RecordError, get_path, row_to_qbo, validate_for_pus
 from qbo_sync.mapping.names import same_names
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, request_id_for
 from qbo_sync.qbo.errors import DuplicateName, QBOError, RecordRejected, StaleObject
-from qbo_sync.sync import explain, messages, outbox, store
-from qbo_sync.sync.agreed import after_write
+from qbo_sync.sync import store
 from qbo_sync.sync.context import SyncContext
-from qbo_sync.sync.load import PullLoader
-from qbo_sync.sync.lookup import find_by_names, lookup_failure
-from qbo_sync.sync.record import RecordFailure
+from qbo_sync.sync.pull.load import PullLoader
+from qbo_sync.sync.push import explain, outbox
+from qbo_sync.sync.push.agreed import after_write
+from qbo_sync.sync.push.lookup import find_by_names, lookup_failure
+from qbo_sync.sync.record import messages
+from qbo_sync.sync.record.recorder import RecordFailure
 
 # Body keys that are not fields: an update carrying only these would change nothing but SyncToken.
 _NOT_FIELDS = frozenset({"Id", "SyncToken", "sparse"})
@@ -180,7 +182,7 @@ class Pusher:
 
     def _link_existing(self, ready: list[Outgoing]) -> set[Any]:
         """Look the new records up in QuickBooks by natural key (batched, see
-        :mod:`qbo_sync.sync.lookup`) and link what already exists.
+        :mod:`qbo_sync.sync.push.lookup`) and link what already exists.
 
         Returns the CMMS ids of records whose lookup failed (they failed readably, not created)."""
         ctx = self.ctx

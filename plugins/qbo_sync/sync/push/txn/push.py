@@ -32,14 +32,14 @@ from qbo_sync.mapping import Mapping
 from qbo_sync.mapping.model import condition_holds
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, QBOClient, request_id_for
 from qbo_sync.qbo.errors import AmbiguousOutcome, DuplicateDocNumber, QBOError
-from qbo_sync.sync.counts import SyncCounts
-from qbo_sync.sync.record import PARTIAL, RecordFailure, RunRecorder
+from qbo_sync.sync.push.txn import build as builder
+from qbo_sync.sync.push.txn import lookup, source, write
+from qbo_sync.sync.push.txn.expense import check_settings
+from qbo_sync.sync.push.txn.linked import LinkedWriter
+from qbo_sync.sync.push.txn.run import TxnRun, describe, lines_text
+from qbo_sync.sync.record.counts import SyncCounts
+from qbo_sync.sync.record.recorder import PARTIAL, RecordFailure, RunRecorder
 from qbo_sync.sync.run_lock import entity_run_lock
-from qbo_sync.sync.txn import build as builder
-from qbo_sync.sync.txn import lookup, source, write
-from qbo_sync.sync.txn.expense import check_settings
-from qbo_sync.sync.txn.linked import LinkedWriter
-from qbo_sync.sync.txn.run import TxnRun, describe, lines_text
 
 log = logging.getLogger("qbo_sync.sync")
 

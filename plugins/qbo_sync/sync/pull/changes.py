@@ -47,8 +47,8 @@ from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import MAX_BATCH_ITEMS, BatchItem, BatchOutcomes, CDCResult, QBOClient
 from qbo_sync.qbo.paging import MAX_PAGE_SIZE, NOT_IN_CDC, format_datetime, page_statement, with_active
 from qbo_sync.sync import store
-from qbo_sync.sync.extract import CDC_MAX_AGE, last_updated
-from qbo_sync.sync.lookup import chunks, where_in
+from qbo_sync.sync.pull.extract import CDC_MAX_AGE, last_updated
+from qbo_sync.sync.push.lookup import chunks, where_in
 
 log = logging.getLogger("qbo_sync.sync")
 

@@ -14,11 +14,11 @@ from qbo_sync.db import schema
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.errors import AmbiguousOutcome, QBOError
-from qbo_sync.sync import messages
-from qbo_sync.sync.counts import SyncCounts
-from qbo_sync.sync.record import RecordFailure, RunRecorder
-from qbo_sync.sync.txn import build as builder
-from qbo_sync.sync.txn import write
+from qbo_sync.sync.push.txn import build as builder
+from qbo_sync.sync.push.txn import write
+from qbo_sync.sync.record import messages
+from qbo_sync.sync.record.counts import SyncCounts
+from qbo_sync.sync.record.recorder import RecordFailure, RunRecorder
 
 
 @dataclass

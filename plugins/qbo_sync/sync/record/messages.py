@@ -7,7 +7,7 @@ from typing import Any
 from qbo_sync.mapping import Mapping, RecordError, UnresolvedReference
 from qbo_sync.mapping.errors import MissingRef
 from qbo_sync.qbo.errors import AmbiguousOutcome, DuplicateName, QBOError, StaleObject
-from qbo_sync.sync.record import RecordFailure
+from qbo_sync.sync.record.recorder import RecordFailure
 
 FIX_AND_RERUN = "Correct the record in the CMMS and run the sync again."
 # Tables that only come from QuickBooks (their mappings have ``direction: pull``): a CMMS row of

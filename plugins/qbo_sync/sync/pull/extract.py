@@ -5,7 +5,7 @@
 - Masters: every object the first time (no watermark) or on ``full_refresh``; then CDC while the
   watermark is younger than 30 days and the answer is not saturated (≥ 1000 objects), else
   ``LastUpdatedTime`` queries from the watermark on.
-- A change check made upstream for all entities at once (:mod:`qbo_sync.sync.changes`) may
+- A change check made upstream for all entities at once (:mod:`qbo_sync.sync.pull.changes`) may
   already have said that nothing changed: then nothing is read at all (masters and reference data).
 
 Objects are deduplicated on (Id, SyncToken) within the run (overlap windows repeat some).

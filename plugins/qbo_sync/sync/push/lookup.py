@@ -26,7 +26,7 @@ from typing import Any
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.errors import FatalError
 from qbo_sync.qbo.paging import quote
-from qbo_sync.sync.record import RecordFailure
+from qbo_sync.sync.record.recorder import RecordFailure
 
 LOOKUP_CHUNK = 1000  # names per query: the answer then fits one page of 1000
 LOOKUP_MAX_CHARS = 50_000  # characters of quoted names per query (about 50 KB of statement)

@@ -2,10 +2,10 @@
 
 :class:`PullLoader` is one object composed of parts, each in its own module:
 
-- the natural-key index of first-sync links (:class:`~qbo_sync.sync.linking.NaturalKeyLinks`),
-- the per-object decisions and the page's writes (:class:`~qbo_sync.sync.load_plan.PagePlanner`,
-  :func:`~qbo_sync.sync.load_plan.write_plan`),
-- the record-by-record redo with its in-memory undo (:class:`~qbo_sync.sync.load_redo.SavepointRedo`).
+- the natural-key index of first-sync links (:class:`~qbo_sync.sync.pull.linking.NaturalKeyLinks`),
+- the per-object decisions and the page's writes (:class:`~qbo_sync.sync.pull.load_plan.PagePlanner`,
+  :func:`~qbo_sync.sync.pull.load_plan.write_plan`),
+- the record-by-record redo with its in-memory undo (:class:`~qbo_sync.sync.pull.load_redo.SavepointRedo`).
 
 Per object: matched by ``qb_id``; else linked to an unlinked CMMS row with the same natural key
 (first sync); else inserted. The rows, their snapshots and conflicts are written in the same
@@ -29,9 +29,9 @@ from typing import Any
 from qbo_sync.mapping import qbo_to_row
 from qbo_sync.sync import store
 from qbo_sync.sync.context import SyncContext
-from qbo_sync.sync.load_plan import Mapped, PagePlan, PagePlanner, PageRows, write_plan
-from qbo_sync.sync.load_redo import DB_REFUSALS, SavepointRedo
-from qbo_sync.sync.record import db_reason
+from qbo_sync.sync.pull.load_plan import Mapped, PagePlan, PagePlanner, PageRows, write_plan
+from qbo_sync.sync.pull.load_redo import DB_REFUSALS, SavepointRedo
+from qbo_sync.sync.record.recorder import db_reason
 
 log = logging.getLogger("qbo_sync.sync")
 
