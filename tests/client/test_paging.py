@@ -43,6 +43,43 @@ def test_exact_multiple_ends_on_one_empty_page_and_empty_first_page_is_yielded()
     assert first == [[]] and first[0].server_time == now  # the empty answer still tells the time
 
 
+@pytest.mark.parametrize("ahead", [0, 1])
+@pytest.mark.parametrize("total", [20, 25, 7, 10])
+def test_the_count_rides_with_page_two_so_a_full_last_page_ends_the_read(ahead: int, total: int) -> None:
+    plain: list[int] = []
+    counted: list[int] = []
+
+    def rows_at(start: int) -> Page:
+        return Page(_rows(start, max(0, min(10, total - start + 1))))
+
+    def fetch(start: int) -> Page:
+        plain.append(start)
+        return rows_at(start)
+
+    def fetch_counted(start: int) -> tuple[Page, int | None]:
+        counted.append(start)
+        return rows_at(start), total
+
+    pages = list(iter_pages(fetch, 10, ahead=ahead, fetch_counted=fetch_counted))
+    assert sum(len(p) for p in pages) == total
+    # a short first page: no count asked; a full one: the count rides with page 2, and no request
+    # past the total (one full page alone cannot say the end, so its empty page 2 is still asked)
+    assert counted == ([] if total < 10 else [11])
+    assert sorted(plain + counted) == list(range(1, total + 1, 10)) + ([11] if total == 10 else [])
+
+
+def test_a_missing_count_falls_back_to_the_empty_page() -> None:
+    calls: list[int] = []
+
+    def fetch(start: int) -> Page:
+        calls.append(start)
+        return Page(_rows(start, 10) if start <= 20 else [])
+
+    pages = list(iter_pages(fetch, 10, ahead=1, fetch_counted=lambda start: (fetch(start), None)))
+    assert [len(p) for p in pages] == [10, 10]
+    assert calls == [1, 11, 21]
+
+
 @pytest.mark.parametrize("ahead", [1, 2])
 def test_pages_fetched_ahead_come_in_order(ahead: int) -> None:
     calls: list[int] = []

@@ -20,7 +20,7 @@ from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
 from qbo_sync.sync import EntitySync, SyncCounts
-from qbo_sync.sync.changes import check_changes
+from qbo_sync.sync.pull.changes import check_changes
 from tests.sync.conftest import StaticTokens
 from tests.sync.sync_helpers import ORDER, execute, rows, scalar
 
@@ -148,10 +148,13 @@ class _Statements(Transport):
     def request(self, method: str, path: str, **kw: Any):  # type: ignore[no-untyped-def]
         if path == "query":
             self.statements.append(str(kw.get("data")))
+        if path == "batch":
+            items = kw["json"]["BatchItemRequest"]
+            self.statements += [f"batch: {i['Query']}" for i in items if "Query" in i]
         return super().request(method, path, **kw)
 
 
-def test_initial_pull_of_5000_customers_asks_no_count(
+def test_initial_pull_of_5000_customers_costs_the_page_floor(
     big_company: Any, engine: sa.Engine, mappings: dict[str, Mapping]
 ) -> None:
     tokens = StaticTokens(big_company.issue_tokens()["access_token"])
@@ -165,9 +168,12 @@ def test_initial_pull_of_5000_customers_asks_no_count(
     ).run()
 
     assert counts.pulled == counts.created == 5000
-    # five full pages and the empty one that says the end (5,000 is a multiple of 1,000)
-    assert big_company.counters()["query"] == 6 == _data_requests(big_company.counters())
-    assert not [s for s in transport.statements if "COUNT(" in s.upper()]
+    # five pages, the floor: the first alone (a short one would have said the end), the second with
+    # the COUNT in one batch request, so the fifth full page is known to be the last
+    c = big_company.counters()
+    assert (c["query"], c["batch"], _data_requests(c)) == (4, 1, 5)
+    counts_asked = [s for s in transport.statements if "COUNT(" in s.upper()]
+    assert counts_asked == ["batch: SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)"]
 
 
 def test_a_quiet_company_returns_to_cdc_and_reads_nothing_again(sb: Any, engine: sa.Engine, run_sync) -> None:
@@ -186,7 +192,7 @@ def test_a_quiet_company_returns_to_cdc_and_reads_nothing_again(sb: Any, engine:
 
 
 def test_a_verdict_travels_through_xcom_as_text() -> None:
-    from qbo_sync.sync.changes import Verdict
+    from qbo_sync.sync.pull.changes import Verdict
 
     moment = datetime(2026, 6, 1, 9, 0, 5, 120000, tzinfo=UTC)
     verdict = Verdict(quiet_since=moment, absent_upto_id=3012, absent_as_of=moment)

@@ -21,6 +21,7 @@ from qbo_sync.qbo.paging import (
     parse_qbo_time,
     query_rows,
     where_clause,
+    with_active,
 )
 from qbo_sync.qbo.paging import iter_pages as paged
 from qbo_sync.qbo.transport import ParsedResponse, Transport
@@ -172,7 +173,29 @@ class QBOClient:
             stmt = page_statement(entity, where, start, page_size, order_by, include_inactive)
             return self.query_page(stmt)
 
-        return paged(fetch, page_size, ahead)
+        def fetch_counted(start: int) -> tuple[Page, int | None]:
+            stmt = page_statement(entity, where, start, page_size, order_by, include_inactive)
+            count = (
+                f"SELECT COUNT(*) FROM {entity}{where_clause(with_active(entity, where, include_inactive))}"
+            )
+            return self.page_and_count(stmt, count)
+
+        return paged(fetch, page_size, ahead, fetch_counted)
+
+    def page_and_count(self, page_statement: str, count_statement: str) -> tuple[Page, int | None]:
+        """One page and a ``COUNT(*)`` as two ``Query`` items of one ``/batch`` request.
+
+        A fault on the page item raises it; a fault on the count, or an answer without
+        ``totalCount``, gives ``None`` (the caller reads on to a short page)."""
+        outcomes = self.batch(
+            [BatchItem("page", query=page_statement), BatchItem("count", query=count_statement)]
+        )
+        page, count = outcomes["page"], outcomes["count"]
+        if page.error is not None:
+            raise page.error
+        total = (count.query_response or {}).get("totalCount") if count.ok else None
+        rows = query_rows(page.query_response or {})
+        return Page(rows, outcomes.server_time), _as_count(total)
 
     def report(self, name: str, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         """One Report Service answer (``GET reports/{name}``): the report object itself, no envelope."""
@@ -278,6 +301,13 @@ def _check_batch(items: list[BatchItem], request_id: str | None) -> None:
         _check_request_id(request_id, MAX_BATCH_REQUEST_ID)
         if len(request_id) + longest > MAX_REQUEST_ID:
             raise FatalError(f"requestid + bId must be at most {MAX_REQUEST_ID} characters")
+
+
+def _as_count(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _batch_outcomes(items: list[BatchItem], resp: ParsedResponse) -> BatchOutcomes:

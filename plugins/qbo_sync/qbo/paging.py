@@ -1,9 +1,15 @@
 """Query statements, the page type and the paging loop (pure functions, no HTTP).
 
 QBO pages with ``STARTPOSITION`` (1-based) and ``MAXRESULTS`` (≤ 1000). The loop stops on a short
-or empty page: a short page already says the end, so no ``COUNT(*)`` is ever asked for (one request
-per paged read saved; qbo-api.md §2). When the rows are an exact multiple of the page size, the end
-shows as one trailing empty page, the same one request a COUNT would have cost.
+or empty page: a short page already says the end, so a read that fits one page costs one request and
+never asks for ``COUNT(*)`` (qbo-api.md §2). When the first page comes back full, the second page is
+asked for together with ``COUNT(*)`` of the same statement, as two ``Query`` items of one ``/batch``
+request (``fetch_counted``; Intuit's batch reference: "read" items of any query), so a read of an
+exact multiple of the page size ends on its last full page instead of one trailing empty page:
+20,000 rows cost 20 requests, not 21. Where the count is missing (a fault on that item, no
+``totalCount``: whether QBO answers COUNT inside a batch is UNCONFIRMED), the loop falls back to the
+short or empty page. Rows created after the first page are not read by this pass; the caller's
+watermark is the first page's server time, so the next read finds them.
 
 Pages are read ahead without knowing the total: once a page comes back *full*, the next one is
 requested at once, while the caller handles the current page, so reading overlaps loading and no
@@ -128,28 +134,53 @@ def iter_pages(
     fetch: Callable[[int], Page],
     page_size: int,
     ahead: int = 0,
+    fetch_counted: Callable[[int], tuple[Page, int | None]] | None = None,
 ) -> Iterator[Page]:
     """Yield the pages of ``fetch(start_position)`` up to a short or empty page (module docstring).
 
     The first page is always yielded, even when empty (its server time tells when the read was
     made); later empty pages are not. ``ahead`` > 0 requests up to that many further pages as soon
     as a page comes back full, while the caller works on it (threads; pages are still yielded in
-    order)."""
+    order). ``fetch_counted(start)``, when given, answers the second page and the total row count
+    in one request; a full page that reaches the total is then the last."""
     guard = LoopGuard()
-    with PagesAhead(fetch, ahead, page_size) as pages:
+    with PagesAhead(Fetcher(fetch, page_size, fetch_counted), ahead, page_size) as pages:
         start = 1
         while True:
             rows = pages.get(start)
             if start > 1 and not rows:
                 return
             guard.check(rows, start)
-            full = len(rows) >= page_size
-            if full:
+            more = len(rows) >= page_size and not pages.fetcher.ends_at(start + page_size - 1)
+            if more:
                 pages.request_after(start)
             yield rows
-            if not full:
+            if not more:
                 return
             start += page_size
+
+
+class Fetcher:
+    """Pages by start position; the second one with the total when ``counted`` is given."""
+
+    def __init__(
+        self,
+        fetch: Callable[[int], Page],
+        size: int,
+        counted: Callable[[int], tuple[Page, int | None]] | None,
+    ) -> None:
+        self.fetch, self.size, self.counted = fetch, size, counted
+        self.total: int | None = None
+
+    def __call__(self, start: int) -> Page:
+        if self.counted is None or start != 1 + self.size:
+            return self.fetch(start)
+        page, self.total = self.counted(start)
+        return page
+
+    def ends_at(self, last_position: int) -> bool:
+        """Whether the total read with the second page says no row lies past ``last_position``."""
+        return self.total is not None and last_position >= self.total
 
 
 class LoopGuard:
@@ -170,8 +201,8 @@ class LoopGuard:
 class PagesAhead:
     """Pages by start position; :meth:`request_after` starts fetching the next ``ahead`` pages."""
 
-    def __init__(self, fetch: Callable[[int], Page], ahead: int, size: int) -> None:
-        self.fetch, self.ahead, self.size = fetch, ahead, size
+    def __init__(self, fetcher: Fetcher, ahead: int, size: int) -> None:
+        self.fetcher, self.ahead, self.size = fetcher, ahead, size
         self.pool = ThreadPoolExecutor(ahead, thread_name_prefix="qbo-page") if ahead > 0 else None
         self.pending: dict[int, Future[Page]] = {}
 
@@ -186,9 +217,9 @@ class PagesAhead:
         if self.pool is None:
             return
         for nxt in range(start + self.size, start + self.size * (self.ahead + 1), self.size):
-            if nxt not in self.pending:
-                self.pending[nxt] = self.pool.submit(self.fetch, nxt)
+            if nxt not in self.pending and not self.fetcher.ends_at(nxt - 1):
+                self.pending[nxt] = self.pool.submit(self.fetcher, nxt)
 
     def get(self, start: int) -> Page:
         future = self.pending.pop(start, None)
-        return future.result() if future is not None else self.fetch(start)
+        return future.result() if future is not None else self.fetcher(start)
