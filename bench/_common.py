@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import resource
 import socket
 import subprocess
 import sys
 import time
 import tracemalloc
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+import sqlalchemy as sa
 
 CLIENT_ID, CLIENT_SECRET = "sandbox-demo-client", "sandbox-demo-secret"
 REDIRECT = "http://localhost:8080/qbo/oauth/callback"
@@ -93,3 +96,33 @@ def measure(fn: Callable[[], Any]) -> Measured:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return Measured(seconds, peak / 2**20, result)
+
+
+ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+
+
+def fresh_database(*, migrated: bool = False) -> str:
+    """A new, empty PostgreSQL database for one benchmark (migrated to head when asked)."""
+    name = f"qbo_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = ADMIN.rsplit("/", 1)[0] + "/" + name
+    if migrated:
+        from qbo_sync.db.migrate import upgrade
+
+        upgrade(url)
+    return url
+
+
+def drop_database(url: str) -> None:
+    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def peak_rss_mib() -> float:
+    """The process's peak resident set size so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -26,8 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import StaticTokens
-from bench_full_sync import drop_database, fresh_database
+from _common import StaticTokens, drop_database, fresh_database
 
 CASES: list[tuple[str, dict[str, Any] | None]] = [
     ("no fault", None),

@@ -14,40 +14,17 @@ from __future__ import annotations
 
 import argparse
 import math
-import resource
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
-from _common import connect, counters, sandbox_process
+from _common import connect, counters, drop_database, fresh_database, peak_rss_mib, sandbox_process
 
 ORDER = ["accounts", "tax_codes", "tax_rates", "customers", "items", "vendors"]
-ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-
-
-def fresh_database() -> str:
-    name = f"qbo_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_database(url: str) -> None:
-    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def quiet_run(mappings, client, engine, realm: str, sandbox_url: str) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import resource
 import statistics
 import sys
 import time
@@ -36,32 +35,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
-from _common import StaticTokens, measure
+from _common import StaticTokens, drop_database, fresh_database, measure, peak_rss_mib
 
 from qbo_sync.payments.window import PaymentWindow
 
-ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 HALF_HOUR = timedelta(minutes=30)
-
-
-def fresh_database() -> str:
-    from qbo_sync.db.migrate import upgrade
-
-    name = f"qbo_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = ADMIN.rsplit("/", 1)[0] + "/" + name
-    upgrade(url)
-    return url
-
-
-def drop_database(url: str) -> None:
-    admin = sa.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed_invoices(company, day: datetime, n_invoices: int) -> list[dict]:
@@ -186,7 +164,7 @@ def main() -> None:
             f"{args.invoices} invoices known to the CMMS; {args.payments} payments over 24 h, throttling on"
         )
 
-        urls.append(fresh_database())
+        urls.append(fresh_database(migrated=True))
         engine = create_engine(urls[-1])
         mirror_invoices(engine, invoices)
         run_windows(
@@ -194,14 +172,14 @@ def main() -> None:
             record=lambda i: record_payments(server.company, invoices, day, args.payments, i),
         )  # fmt: skip
 
-        urls.append(fresh_database())
+        urls.append(fresh_database(migrated=True))
         engine = create_engine(urls[-1])
         mirror_invoices(engine, invoices)
         run_windows(
             engine, client, server, day, "2. after a day-long outage: the 48 windows backfilled in order"
         )
 
-        urls.append(fresh_database())
+        urls.append(fresh_database(migrated=True))
         engine2 = create_engine(urls[-1])
         mirror_invoices(engine2, invoices)
         m = measure(
@@ -232,7 +210,7 @@ def main() -> None:
             f"  the same catch-up again, untraced: {time.perf_counter() - t1:.1f} s, {again['reads']} reads, "
             f"{again['created']} created, {again['updated']} updated, {again['unchanged']} unchanged"
         )
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = peak_rss_mib()
         print(f"  process peak RSS {rss:.0f} MiB (includes the in-process sandbox and Great Expectations)")
         print(f"  invoice balances equal to QuickBooks': {checked - wrong}/{checked}")
         print("\n(2 shared cores, other engineers' jobs running: wall times are noisy)")

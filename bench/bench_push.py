@@ -35,8 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
-from _common import connect, counters, sandbox_process
-from bench_full_sync import drop_database, fresh_database
+from _common import connect, counters, drop_database, fresh_database, sandbox_process
 
 ORDER = ["accounts", "tax_codes", "tax_rates", "customers", "items", "vendors"]
 MASTERS = ["customers", "items", "vendors"]

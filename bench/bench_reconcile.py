@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _common import connect, counters, measure, sandbox_process
-from bench_full_sync import drop_database, fresh_database, peak_rss_mib
+from _common import connect, counters, drop_database, fresh_database, measure, peak_rss_mib, sandbox_process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.reconcile.mirror import mirror_books

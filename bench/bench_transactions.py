@@ -23,8 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests
 import sqlalchemy as sa
-from _common import connect, counters, sandbox_process
-from bench_full_sync import drop_database, fresh_database, peak_rss_mib
+from _common import connect, counters, drop_database, fresh_database, peak_rss_mib, sandbox_process
 
 MASTERS = ["accounts", "tax_codes", "tax_rates", "customers", "items"]
 

@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbo_sync.db import schema
-from qbo_sync.db.upsert import bulk_upsert
 from qbo_sync.payments.extract import ExtractedBatch
 from qbo_sync.payments.window import PaymentWindow
+from qbo_sync.sync import store as sync_store
 
 ENTITY = "payments"
 CHUNK = 1000
@@ -77,24 +77,12 @@ class Cmms:
 
 
 def read_watermark(engine: sa.Engine, realm_id: str) -> datetime | None:
-    t = schema.sync_watermarks
     with engine.connect() as conn:
-        return conn.execute(
-            sa.select(t.c.watermark).where(
-                t.c.realm_id == realm_id, t.c.entity == ENTITY, t.c.direction == "pull"
-            )
-        ).scalar_one_or_none()
+        return sync_store.watermark(conn, realm_id, ENTITY)
 
 
 def save_watermark(conn: sa.Connection, realm_id: str, value: datetime, mode: str) -> None:
-    row = {"realm_id": realm_id, "entity": ENTITY, "direction": "pull", "watermark": value, "mode": mode}
-    bulk_upsert(
-        conn,
-        schema.sync_watermarks,
-        [row],
-        key_cols=["realm_id", "entity", "direction"],
-        update_cols=["watermark", "mode"],
-    )
+    sync_store.save_watermark(conn, realm_id, ENTITY, value, mode)
 
 
 @dataclass

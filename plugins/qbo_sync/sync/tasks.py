@@ -133,11 +133,8 @@ def _verdict(entity: str, context: dict[str, Any]):
     return Verdict.from_xcom(verdicts.get(entity)) if isinstance(verdicts, dict) else None
 
 
-def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
-    """Sync one entity per its mapping file and return the run's counts."""
-    from qbo_sync.mapping import load_mappings
-    from qbo_sync.sync.runner import EntitySync
-
+def _selected(entity: str, context: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The run's params and a ready hook; skips the task when ``entity`` is not in this run."""
     params = context.get("params") or {}
     selected = params.get("entities") or []
     if entity not in selected:
@@ -146,8 +143,16 @@ def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
         )
     hook = _hook(context)
     _check_ready(hook)
-    from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
+    return params, hook
 
+
+def sync_entity(entity: str, context: dict[str, Any]) -> dict[str, int]:
+    """Sync one entity per its mapping file and return the run's counts."""
+    from qbo_sync.mapping import load_mappings
+    from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
+    from qbo_sync.sync.runner import EntitySync
+
+    params, hook = _selected(entity, context)
     mapping = load_mappings()[entity]
     try:
         counts = EntitySync(
@@ -180,14 +185,7 @@ def push_transactions(entity: str, context: dict[str, Any]) -> dict[str, Any]:
     from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
     from qbo_sync.sync.push.txn import SettingsMissing, TransactionPush, describe, outcome_counts
 
-    params = context.get("params") or {}
-    selected = params.get("entities") or []
-    if entity not in selected:
-        raise AirflowSkipException(
-            f"`{entity}` is not in this run's `entities` param ({', '.join(selected)})"
-        )
-    hook = _hook(context)
-    _check_ready(hook)
+    params, hook = _selected(entity, context)
     dry_run = bool(params.get("dry_run"))
     try:
         counts = TransactionPush(
