@@ -92,8 +92,9 @@ class World:
     ) -> dict[str, Any]:
         """Record a payment in QuickBooks over HTTP (``applied``: invoice qb id -> amount).
 
-        ``direct``: through the sandbox's model instead (inside ``company.backdated()``, which holds
-        the company lock the HTTP handler would wait for).
+        ``direct``: through the sandbox's model instead (no HTTP request: the sandbox's counters do
+        not move, and it works while the server is stopped). Over HTTP or not, a payment made inside
+        ``company.backdated()`` is stamped with the block's time.
         """
         body = {
             "CustomerRef": {"value": self.customer_qb},
