@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,44 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 _seq = itertools.count(1)
 
 
-def run_payments(logical_date: datetime | None = None, window: str = "since_watermark") -> dict[str, str]:
-    """One run of qbo_payments; returns {task_id: final state}."""
+def payments_run(
+    logical_date: datetime | None = None,
+    window: str = "since_watermark",
+    *,
+    retry_delay: timedelta | None = None,
+    run_type: str | None = None,
+) -> Any:
+    """One run of qbo_payments through ``dag.test()``; returns the finished DagRun.
+
+    ``retry_delay``: the DAG's own retries (2), a shorter pause between them (an outage that
+    outlasts them without a test waiting minutes). ``run_type`` (``scheduled``): the run Airflow's
+    scheduler would create for this logical date; ``dag.test()`` itself only makes manual runs,
+    so its hard-coded run type is swapped, nothing else.
+    """
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.serialization.definitions.dag import SerializedDAG
 
     dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_payments")
-    dr = dag.test(logical_date=logical_date, run_conf={"window": window})
+    if retry_delay is not None:
+        for task in dag.tasks:
+            task.retry_delay = retry_delay
+    if run_type is None:
+        return dag.test(logical_date=logical_date, run_conf={"window": window})
+    create = SerializedDAG.create_dagrun
+
+    def as_run_type(self: Any, **kwargs: Any) -> Any:
+        return create(self, **{**kwargs, "run_type": run_type})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SerializedDAG, "create_dagrun", as_run_type)
+        return dag.test(logical_date=logical_date, run_conf={"window": window})
+
+
+def run_payments(
+    logical_date: datetime | None = None, window: str = "since_watermark", **kwargs: Any
+) -> dict[str, str]:
+    """One run of qbo_payments; returns {task_id: final state} (``kwargs``: see :func:`payments_run`)."""
+    dr = payments_run(logical_date, window, **kwargs)
     return {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
 
 
