@@ -144,6 +144,17 @@ class World:
             return self.sandbox.company.create("Payment", body)
         return self.client.create("Payment", body, request_id=f"test-pay-{ref}-{next(_seq)}")
 
+    def load_corrupt(self, like: dict[str, Any], invoice_qb: str, qb_id: str = "990001") -> dict[str, Any]:
+        """A payment QuickBooks never sends (negative amount, 130.00 applied to ``invoice_qb``), a copy
+        of ``like`` loaded raw into the sandbox: the batch holding it must be quarantined."""
+        bad = dict(self.current(like["Id"]))
+        line = {"Amount": 130.0, "LinkedTxn": [{"TxnId": invoice_qb, "TxnType": "Invoice"}]}
+        bad.update(
+            {"Id": qb_id, "TotalAmt": -25.0, "PaymentRefNum": "BAD-1", "SyncToken": "0", "Line": [line]}
+        )
+        bad.pop("MetaData")
+        return self.sandbox.company.load_raw("Payment", bad)
+
     def current(self, qb_id: str) -> dict[str, Any]:
         return self.sandbox.company.read("Payment", qb_id)
 
@@ -188,10 +199,23 @@ class World:
         }
 
 
+@pytest.fixture(autouse=True)
+def _gx_docs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Great Expectations Data Docs of the test's batches in its own folder (not AIRFLOW_HOME)."""
+    folder = tmp_path / "gx_docs"
+    monkeypatch.setenv("QBO_GX_DOCS_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture()
 def world(sandbox: Any, cmms: sa.Engine) -> World:
     from qbo_sync.hooks.quickbooks import QuickBooksHook
 
+    return make_world(sandbox, cmms, QuickBooksHook().get_conn())
+
+
+def make_world(sandbox: Any, cmms: sa.Engine, client: Any) -> World:
+    """A :class:`World` on ``cmms``: the sandbox's first active customer linked to a new CMMS one."""
     customer = sandbox.company.query("SELECT * FROM Customer WHERE Active = true MAXRESULTS 1")["Customer"][0]
     items = sandbox.company.query("SELECT * FROM Item WHERE Type = 'Service' MAXRESULTS 5")["Item"]
     with cmms.begin() as conn:
@@ -202,7 +226,6 @@ def world(sandbox: Any, cmms: sa.Engine) -> World:
             ),
             {"n": customer["DisplayName"], "q": customer["Id"]},
         ).scalar_one()
-    client = QuickBooksHook().get_conn()
     return World(sandbox, cmms, client, customer["Id"], cust_id, items[0]["Id"])
 
 
