@@ -20,7 +20,12 @@ or deleted) show in the CMMS: each invoice's **paid amount, balance and status**
 
 A failed expectation **quarantines** the batch (`payment_batches.status = quarantined`, with a
 readable `report` and the validation results) and fails the task; nothing is applied and the next
-run reads the window again.
+run reads the window again. Every batch's validations are also rendered as **Great Expectations
+Data Docs** (`$QBO_GX_DOCS_DIR`, else `$AIRFLOW_HOME/gx_data_docs`: open
+`gx/uncommitted/data_docs/local_site/index.html`); the quarantine report names the pages.
+
+**QuickBooks unreachable**: *stage* fails (after its retries) with the window and the cause, a failed
+run is recorded in the CMMS, nothing is applied and the watermark stays where it was.
 
 **Windows**: every run owns a real 30-minute data interval. `airflow backfill create` re-reads
 exactly its intervals (idempotent); a scheduled run starts at the stored watermark when earlier

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,44 @@ DAGS = Path(__file__).resolve().parents[2] / "dags"
 _seq = itertools.count(1)
 
 
-def run_payments(logical_date: datetime | None = None, window: str = "since_watermark") -> dict[str, str]:
-    """One run of qbo_payments; returns {task_id: final state}."""
+def payments_run(
+    logical_date: datetime | None = None,
+    window: str = "since_watermark",
+    *,
+    retry_delay: timedelta | None = None,
+    run_type: str | None = None,
+) -> Any:
+    """One run of qbo_payments through ``dag.test()``; returns the finished DagRun.
+
+    ``retry_delay``: the DAG's own retries (2), a shorter pause between them (an outage that
+    outlasts them without a test waiting minutes). ``run_type`` (``scheduled``): the run Airflow's
+    scheduler would create for this logical date; ``dag.test()`` itself only makes manual runs,
+    so its hard-coded run type is swapped, nothing else.
+    """
     from airflow.dag_processing.dagbag import DagBag
+    from airflow.serialization.definitions.dag import SerializedDAG
 
     dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_payments")
-    dr = dag.test(logical_date=logical_date, run_conf={"window": window})
+    if retry_delay is not None:
+        for task in dag.tasks:
+            task.retry_delay = retry_delay
+    if run_type is None:
+        return dag.test(logical_date=logical_date, run_conf={"window": window})
+    create = SerializedDAG.create_dagrun
+
+    def as_run_type(self: Any, **kwargs: Any) -> Any:
+        return create(self, **{**kwargs, "run_type": run_type})
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SerializedDAG, "create_dagrun", as_run_type)
+        return dag.test(logical_date=logical_date, run_conf={"window": window})
+
+
+def run_payments(
+    logical_date: datetime | None = None, window: str = "since_watermark", **kwargs: Any
+) -> dict[str, str]:
+    """One run of qbo_payments; returns {task_id: final state} (``kwargs``: see :func:`payments_run`)."""
+    dr = payments_run(logical_date, window, **kwargs)
     return {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
 
 
@@ -92,8 +124,9 @@ class World:
     ) -> dict[str, Any]:
         """Record a payment in QuickBooks over HTTP (``applied``: invoice qb id -> amount).
 
-        ``direct``: through the sandbox's model instead (inside ``company.backdated()``, which holds
-        the company lock the HTTP handler would wait for).
+        ``direct``: through the sandbox's model instead (no HTTP request: the sandbox's counters do
+        not move, and it works while the server is stopped). Over HTTP or not, a payment made inside
+        ``company.backdated()`` is stamped with the block's time.
         """
         body = {
             "CustomerRef": {"value": self.customer_qb},
@@ -110,6 +143,17 @@ class World:
         if direct:
             return self.sandbox.company.create("Payment", body)
         return self.client.create("Payment", body, request_id=f"test-pay-{ref}-{next(_seq)}")
+
+    def load_corrupt(self, like: dict[str, Any], invoice_qb: str, qb_id: str = "990001") -> dict[str, Any]:
+        """A payment QuickBooks never sends (negative amount, 130.00 applied to ``invoice_qb``), a copy
+        of ``like`` loaded raw into the sandbox: the batch holding it must be quarantined."""
+        bad = dict(self.current(like["Id"]))
+        line = {"Amount": 130.0, "LinkedTxn": [{"TxnId": invoice_qb, "TxnType": "Invoice"}]}
+        bad.update(
+            {"Id": qb_id, "TotalAmt": -25.0, "PaymentRefNum": "BAD-1", "SyncToken": "0", "Line": [line]}
+        )
+        bad.pop("MetaData")
+        return self.sandbox.company.load_raw("Payment", bad)
 
     def current(self, qb_id: str) -> dict[str, Any]:
         return self.sandbox.company.read("Payment", qb_id)
@@ -155,10 +199,23 @@ class World:
         }
 
 
+@pytest.fixture(autouse=True)
+def _gx_docs_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Great Expectations Data Docs of the test's batches in its own folder (not AIRFLOW_HOME)."""
+    folder = tmp_path / "gx_docs"
+    monkeypatch.setenv("QBO_GX_DOCS_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture()
 def world(sandbox: Any, cmms: sa.Engine) -> World:
     from qbo_sync.hooks.quickbooks import QuickBooksHook
 
+    return make_world(sandbox, cmms, QuickBooksHook().get_conn())
+
+
+def make_world(sandbox: Any, cmms: sa.Engine, client: Any) -> World:
+    """A :class:`World` on ``cmms``: the sandbox's first active customer linked to a new CMMS one."""
     customer = sandbox.company.query("SELECT * FROM Customer WHERE Active = true MAXRESULTS 1")["Customer"][0]
     items = sandbox.company.query("SELECT * FROM Item WHERE Type = 'Service' MAXRESULTS 5")["Item"]
     with cmms.begin() as conn:
@@ -169,7 +226,6 @@ def world(sandbox: Any, cmms: sa.Engine) -> World:
             ),
             {"n": customer["DisplayName"], "q": customer["Id"]},
         ).scalar_one()
-    client = QuickBooksHook().get_conn()
     return World(sandbox, cmms, client, customer["Id"], cust_id, items[0]["Id"])
 
 

@@ -209,14 +209,7 @@ def test_corrupt_batch_is_quarantined_then_retried(world: World, sandbox: Any) -
     assert run_payments() == OK
     a_id, a_qb = world.invoice("100.00")
     good = world.pay("40.00", {a_qb: "40.00"}, "CHK-30")
-    # QuickBooks never sends this (negative amount, more applied than the invoice's total): load it raw
-    bad = dict(world.current(good["Id"]))
-    line = {"Amount": 130.0, "LinkedTxn": [{"TxnId": a_qb, "TxnType": "Invoice"}]}
-    bad.update(
-        {"Id": "990001", "TotalAmt": -25.0, "PaymentRefNum": "BAD-1", "SyncToken": "0", "Line": [line]}
-    )
-    bad.pop("MetaData")
-    sandbox.company.load_raw("Payment", bad)
+    world.load_corrupt(good, a_qb)  # negative amount, more applied than the invoice's total
     states = run_payments()
     assert states["audit"] == "failed" and states["publish"] == "upstream_failed"
     assert world.invoice_row(a_id) == (D("0.00"), D("100.00"), "open")  # nothing applied

@@ -3,13 +3,15 @@ windows re-run (``airflow backfill create`` = data-interval runs; or one catch-u
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
 
-from tests.payments.conftest import World, q, run_payments
+from tests.payments.conftest import World, payments_run, q, run_payments
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 OK = dict.fromkeys(["preflight", "stage", "audit", "publish"], "success")
@@ -25,11 +27,17 @@ def _windows() -> list[datetime]:
 
 
 def _record_outage_payments(world: World, w: list[datetime]) -> dict[str, Any]:
-    """W0 quiet; W1: P1 100 on A, P2 50 on B; W2: P3 200 on A, P2 edited to 80; W3: P4 120 on B."""
-    co = world.sandbox.company
-    with co.backdated(w[0] - timedelta(hours=1)):
+    """Invoices A 300 and B 200 an hour before W0, then :func:`_pay_in_windows`."""
+    with world.sandbox.company.backdated(w[0] - timedelta(hours=1)):
         a_id, a_qb = world.invoice("300.00")
         b_id, b_qb = world.invoice("200.00")
+    return {"A": (a_id, a_qb), "B": (b_id, b_qb), "P": _pay_in_windows(world, w, a_qb, b_qb)}
+
+
+def _pay_in_windows(world: World, w: list[datetime], a_qb: str, b_qb: str) -> list[dict[str, Any]]:
+    """W0 quiet; W1: P1 100 on A, P2 50 on B; W2: P3 200 on A, P2 edited to 80; W3: P4 120 on B.
+    Through the sandbox's model, so it works while its server is stopped."""
+    co = world.sandbox.company
     with co.backdated(w[1] + timedelta(minutes=5)):
         p1 = world.pay("100.00", {a_qb: "100.00"}, "OUT-1", direct=True)
         p2 = world.pay("50.00", {b_qb: "50.00"}, "OUT-2", direct=True)
@@ -43,7 +51,7 @@ def _record_outage_payments(world: World, w: list[datetime]) -> dict[str, Any]:
         )
     with co.backdated(w[3] + timedelta(minutes=29, seconds=59)):
         p4 = world.pay("120.00", {b_qb: "120.00"}, "OUT-4", direct=True)
-    return {"A": (a_id, a_qb), "B": (b_id, b_qb), "P": [p1, p2, p3, p4]}
+    return [p1, p2, p3, p4]
 
 
 def _assert_all_applied_once(world: World, made: dict[str, Any]) -> None:
@@ -103,3 +111,141 @@ def test_one_catch_up_run_after_the_outage(world: World) -> None:
     _assert_all_applied_once(world, made)
     batch = q(world.engine, "SELECT mode, status FROM payment_batches ORDER BY id DESC LIMIT 1")[0]
     assert (batch.mode, batch.status) == ("cdc", "published")
+
+
+# --- a real outage: the sandbox's server stopped (connections refused) ---------------------------
+
+DOWN = {"preflight": "success", "stage": "failed", "audit": "upstream_failed", "publish": "upstream_failed"}
+QUICK_RETRY = timedelta(seconds=1)  # the DAG's 2 retries, 1 s apart instead of 1 minute
+
+
+@contextmanager
+def unreachable(sandbox: Any) -> Iterator[None]:
+    """Stop the sandbox's server (every connection refused), then start it again on the same port
+    (the connection's base URL); its company, tokens and requestid memory survive."""
+    port, configured = int(sandbox.url.rsplit(":", 1)[1]), sandbox.config.port
+    sandbox.stop()
+    try:
+        yield
+    finally:
+        sandbox.config.port = port
+        try:
+            sandbox.start()
+        finally:
+            sandbox.config.port = configured
+
+
+def _watermark(world: World) -> datetime:
+    return q(world.engine, "SELECT watermark FROM sync_watermarks WHERE entity = 'payments'")[0].watermark
+
+
+def _nothing_applied(world: World, made: dict[str, Any], batches: int, mark: datetime) -> None:
+    (a_id, _), (b_id, _) = made["A"], made["B"]
+    assert world.invoice_row(a_id) == (D("0.00"), D("300.00"), "open")
+    assert world.invoice_row(b_id) == (D("0.00"), D("200.00"), "open")
+    assert all(world.log(p["Id"]) == {} for p in made["P"])
+    assert q(world.engine, "SELECT count(*) AS n FROM payment_batches")[0].n == batches  # nothing staged
+    assert _watermark(world) == mark
+
+
+def _assert_log_exact(world: World, made: dict[str, Any]) -> None:
+    (a_id, _), (b_id, _) = made["A"], made["B"]
+    on = {0: a_id, 1: b_id, 2: a_id, 3: b_id}
+    for i, (pay, amount) in enumerate(zip(made["P"], ("100.00", "80.00", "200.00", "120.00"), strict=True)):
+        assert world.log(pay["Id"]) == {
+            "date": "2026-11-30", "amount": D(amount), "unapplied": D("0.00"), "method": "Check",
+            "reference": f"OUT-{i + 1}", "status": "active", "customer_id": world.customer_id,
+            "paid": {world.number(on[i]): D(amount)},
+        }  # fmt: skip
+
+
+def _failed_runs(world: World) -> list[str]:
+    rows = q(
+        world.engine,
+        "SELECT r.message FROM sync_runs r WHERE r.entity = 'payments' AND r.status = 'failed' "
+        "AND NOT EXISTS (SELECT 1 FROM payment_batches b WHERE b.run_id = r.id) ORDER BY r.id",
+    )
+    return [r.message for r in rows]
+
+
+def test_windows_missed_while_quickbooks_is_unreachable_are_backfilled(world: World, sandbox: Any) -> None:
+    w = _windows()
+    with world.sandbox.company.backdated(w[0] - timedelta(hours=1)):
+        a_id, a_qb = world.invoice("300.00")
+        b_id, b_qb = world.invoice("200.00")
+    assert run_payments(logical_date=w[1], window="data_interval") == OK  # W0: the last run before
+    mark, batches = _watermark(world), q(world.engine, "SELECT count(*) AS n FROM payment_batches")[0].n
+    assert mark == w[1]
+
+    with unreachable(sandbox):
+        made = {"A": (a_id, a_qb), "B": (b_id, b_qb), "P": _pay_in_windows(world, w, a_qb, b_qb)}
+        for i in (1, 2, 3):  # the runs of W1..W3 fail, after the DAG's own retries
+            dr = payments_run(logical_date=w[i] + HALF_HOUR, window="data_interval", retry_delay=QUICK_RETRY)
+            tis = {ti.task_id: ti for ti in dr.get_task_instances()}
+            assert {t: str(ti.state) for t, ti in tis.items()} == DOWN
+            assert str(dr.state) == "failed" and tis["stage"].try_number == 3
+            _nothing_applied(world, made, batches, mark)
+    messages = _failed_runs(world)
+    assert len(messages) == 3  # one per run (its last try), none per retry
+    for i, message in zip((1, 2, 3), messages, strict=True):
+        window = f"data_interval window [{w[i].isoformat()}, {(w[i] + HALF_HOUR).isoformat()})"
+        assert message.startswith(f"payments: QuickBooks could not be read for the {window}: ")
+        assert f"cannot reach the OAuth discovery document at {sandbox.url}" in message
+        assert (
+            f"Nothing was staged or applied to the CMMS; the payment watermark stays at {mark.isoformat()}"
+            in message
+        )
+        assert "re-run it (airflow backfill create)" in message
+
+    # QuickBooks is back: the missed windows re-run (what `airflow backfill create` runs)
+    sandbox.reset_counters()
+    for i in (1, 2, 3):
+        assert run_payments(logical_date=w[i] + HALF_HOUR, window="data_interval") == OK
+    assert sandbox.counters()["cdc"] == 3  # one read per window
+    _assert_all_applied_once(world, made)
+    _assert_log_exact(world, made)
+    assert _watermark(world) == w[3] + HALF_HOUR
+    windows = q(
+        world.engine,
+        "SELECT window_start, window_end, status FROM payment_batches ORDER BY id DESC LIMIT 3",
+    )
+    assert [(r.window_start, r.window_end, r.status) for r in reversed(windows)] == [
+        (w[i], w[i] + HALF_HOUR, "published") for i in (1, 2, 3)
+    ]
+
+
+def test_the_next_scheduled_run_after_an_outage_catches_up(world: World, sandbox: Any) -> None:
+    """Scheduled runs (as Airflow's scheduler makes them) fail while QuickBooks is unreachable; the
+    first scheduled run after it returns reads from the stored watermark, not only its interval."""
+    w = _windows()
+    with world.sandbox.company.backdated(w[0] - timedelta(hours=1)):
+        a_id, a_qb = world.invoice("300.00")
+        b_id, b_qb = world.invoice("200.00")
+    assert run_payments(logical_date=w[1], window="auto", run_type="scheduled") == OK  # W0
+    assert _watermark(world) == w[1]
+    batches = q(world.engine, "SELECT count(*) AS n FROM payment_batches")[0].n
+    with unreachable(sandbox):
+        made = {"A": (a_id, a_qb), "B": (b_id, b_qb), "P": _pay_in_windows(world, w, a_qb, b_qb)}
+        for i in (1, 2):
+            states = run_payments(
+                logical_date=w[i] + HALF_HOUR, window="auto", run_type="scheduled", retry_delay=QUICK_RETRY
+            )
+            assert states == DOWN
+            _nothing_applied(world, made, batches, w[1])
+    assert len(_failed_runs(world)) == 2
+
+    sandbox.reset_counters()
+    dr = payments_run(logical_date=w[3] + HALF_HOUR, window="auto", run_type="scheduled")  # W3's run
+    assert str(dr.run_type) in ("scheduled", "DagRunType.SCHEDULED")
+    assert {ti.task_id: str(ti.state) for ti in dr.get_task_instances()} == OK
+    assert sandbox.counters()["cdc"] == 1  # one read from the watermark to W3's end
+    _assert_all_applied_once(world, made)
+    _assert_log_exact(world, made)
+    batch = q(
+        world.engine,
+        "SELECT window_start, window_end, mode, status, validation->>'window_kind' AS kind "
+        "FROM payment_batches ORDER BY id DESC LIMIT 1",
+    )[0]
+    assert (batch.kind, batch.mode, batch.status) == ("catch_up", "cdc", "published")
+    assert (batch.window_start, batch.window_end) == (w[1] - timedelta(minutes=5), w[3] + HALF_HOUR)
+    assert _watermark(world) == w[3] + HALF_HOUR

@@ -160,3 +160,35 @@ def test_rejected_write_is_not_replayed(api) -> None:
     assert api.post("customer", {}, requestid=rid).status_code == 400
     name = f"Fixed {uuid.uuid4().hex[:8]}"
     assert api.post("customer", {"DisplayName": name}, requestid=rid).status_code == 200
+
+
+def test_an_http_write_inside_backdated_is_stamped_and_does_not_wait(sandbox, api) -> None:
+    from datetime import timedelta
+
+    from qbo_sandbox.clock import parse_datetime
+
+    when = sandbox.clock.now().replace(microsecond=0) - timedelta(days=3, hours=2)
+    name = f"Backdated {uuid.uuid4().hex[:8]}"
+    with sandbox.company.backdated(when):  # the company lock is free: the server thread may write
+        created = api.post("customer", {"DisplayName": name}, minorversion=75)
+    assert created.status_code == 200, created.text
+    meta = created.json()["Customer"]["MetaData"]
+    assert parse_datetime(meta["CreateTime"]) == when == parse_datetime(meta["LastUpdatedTime"])
+    since = (when - timedelta(seconds=1)).isoformat()
+    changed = api.get("cdc", entities="Customer", changedSince=since).json()["CDCResponse"][0]
+    ids = [row["Id"] for page in changed["QueryResponse"] for row in page.get("Customer", [])]
+    assert created.json()["Customer"]["Id"] in ids
+    after = api.post("customer", {"DisplayName": name + " now"}).json()["Customer"]["MetaData"]
+    assert parse_datetime(after["CreateTime"]) > when + timedelta(days=3)  # the block's stamp is gone
+
+
+def test_cdc_serves_an_object_whose_stamp_cannot_be_read(sandbox, api) -> None:
+    payment = api.query("SELECT * FROM Payment MAXRESULTS 1")["Payment"][0]
+    bad = {**payment, "Id": "880001", "MetaData": {"CreateTime": "?", "LastUpdatedTime": "not a time"}}
+    before = sandbox.clock.now()
+    sandbox.company.load_raw("Payment", bad)  # filed in the change log at the time it was loaded
+    answer = api.get("cdc", entities="Payment", changedSince=before.isoformat(timespec="seconds"))
+    assert answer.status_code == 200, answer.text
+    pages = answer.json()["CDCResponse"][0]["QueryResponse"]
+    rows = [row for page in pages for row in page.get("Payment", [])]
+    assert [(r["Id"], r["MetaData"]["LastUpdatedTime"]) for r in rows] == [("880001", "not a time")]

@@ -49,6 +49,9 @@ class AuditResult:
     success: bool
     findings: list[Finding] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
+    # Great Expectations' own objects by suite name, for the Data Docs (:mod:`.docs`); not stored
+    validations: dict[str, Any] = field(default_factory=dict, repr=False)
+    suites: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def show(column: str, value: Any) -> str:
@@ -101,7 +104,11 @@ def validate(frames: dict[str, Any], checks: tuple[Check, ...], suite: str) -> A
         gx_suite = ctx.suites.add(gx.ExpectationSuite(name=f"{suite}.{name}"))
         by_id = {}
         for check in mine:
-            added = gx_suite.add_expectation(getattr(gx.expectations, check.expectation)(**check.kwargs))
+            # the check's name as the description: Data Docs show it in the report's words
+            expectation = getattr(gx.expectations, check.expectation)(
+                **check.kwargs, description=f"{check.name} ({check.expectation})"
+            )
+            added = gx_suite.add_expectation(expectation)
             by_id[added.id] = check
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
         frame = frames[name]
@@ -109,6 +116,7 @@ def validate(frames: dict[str, Any], checks: tuple[Check, ...], suite: str) -> A
             gx_suite, result_format={"result_format": "COMPLETE"}
         )
         out.results[name] = validation.to_json_dict()
+        out.validations[gx_suite.name], out.suites[gx_suite.name] = validation, gx_suite
         for res in validation.results:
             if res.success:
                 continue

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbo_sync.payments.audit import AuditResult, validate
+from qbo_sync.payments.docs import write_data_docs
 from qbo_sync.payments.extract import PaymentExtract
 from qbo_sync.payments.frames import batch_frames
 from qbo_sync.payments.prepare import prepare
@@ -70,10 +71,13 @@ def audit_batch(engine: sa.Engine, batch_id: int) -> dict[str, Any]:
     with engine.connect() as conn:
         prepared = prepare(conn, payloads)
     result = validate(batch_frames(prepared), BATCH_CHECKS, "payments_batch")
+    docs = write_data_docs(info.batch_id, "before publishing", result)
     if not result.success:
-        quarantine(engine, info, "before publishing", result, len(prepared.payments))
+        quarantine(engine, info, "before publishing", result, len(prepared.payments), docs)
     with engine.begin() as conn:
         add_validation(conn, info.batch_id, "batch", result.results)
+        if docs:
+            add_validation(conn, info.batch_id, "data_docs", docs)
     log.info("payments: batch %s passed %d expectations", info.batch_id, len(BATCH_CHECKS))
     return {
         "batch_id": info.batch_id,
@@ -108,17 +112,29 @@ def publish_batch(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any
             if new_mark is not None and new_mark != mark:
                 save_watermark(conn, realm, new_mark, info.mode)
     except PublishRejected as exc:
-        quarantine(
-            engine, info, "after publishing (rolled back)", exc.audit, len(payloads.get("Payment", []))
-        )
+        stage_name = "after publishing (rolled back)"
+        docs = write_data_docs(info.batch_id, "after publishing", exc.audit)
+        quarantine(engine, info, stage_name, exc.audit, len(payloads.get("Payment", [])), docs)
+    docs = write_data_docs(info.batch_id, "after publishing", result)
+    if docs:
+        with engine.begin() as conn:
+            add_validation(conn, info.batch_id, "data_docs", docs)
+        log.info("payments: batch %s Great Expectations Data Docs: %s", info.batch_id, docs["index"])
     log.info("payments: batch %s published: %s", info.batch_id, message)
     return {"batch_id": info.batch_id, **run_counts, "invoices": counts.invoices}
 
 
-def quarantine(engine: sa.Engine, info: BatchInfo, stage_name: str, result: AuditResult, size: int) -> None:
+def quarantine(
+    engine: sa.Engine,
+    info: BatchInfo,
+    stage_name: str,
+    result: AuditResult,
+    size: int,
+    docs: dict[str, Any] | None = None,
+) -> None:
     """Mark the batch quarantined with its report, then raise :class:`BatchQuarantined`."""
     window = f"{info.window_kind} window from {info.window_start} to {info.window_end}"
-    report = quarantine_report(info.batch_id, window, stage_name, result)
+    report = quarantine_report(info.batch_id, window, stage_name, result, docs)
     with engine.begin() as conn:
         close_batch(
             conn,

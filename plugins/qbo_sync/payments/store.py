@@ -140,6 +140,24 @@ def open_batch(
     return batch_id
 
 
+def record_unread_run(engine: sa.Engine, run_key: str, message: str) -> None:
+    """A failed run that read nothing (QuickBooks unreachable, or a person must reconnect): shown on
+    the QuickBooks page like any run, with no batch, so an outage is not silent in the CMMS."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(schema.sync_runs).values(
+                run_key=run_key,
+                entity=ENTITY,
+                direction="pull",
+                started_at=now,
+                finished_at=now,
+                status="failed",
+                message=message,
+            )
+        )
+
+
 def jsonable(obj: Any) -> Any:
     """``obj`` as plain JSON (the client reads amounts as Decimal; they are staged as exact text)."""
     return json.loads(json.dumps(obj, default=str))

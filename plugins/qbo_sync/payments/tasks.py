@@ -100,19 +100,62 @@ def _window(context: dict[str, Any], watermark: Any) -> Any:
         raise AirflowFailException(str(exc)) from exc
 
 
+class PaymentsNotRead(Exception):
+    """QuickBooks could not be read (unreachable, 5xx, throttled past the retries): Airflow retries."""
+
+
+def _last_try(context: dict[str, Any]) -> bool:
+    ti = context.get("ti") or context.get("task_instance")
+    if ti is None:
+        return True
+    return int(getattr(ti, "try_number", 1) or 1) > int(getattr(ti, "max_tries", 0) or 0)
+
+
+def not_read_message(window: Any, watermark: Any, exc: Exception, next_step: str) -> str:
+    """What a person reads when a run could not read QuickBooks: the window, the cause, that
+    nothing was applied, where the watermark stays, and what happens next."""
+    mark = watermark.isoformat() if watermark is not None else "(none yet)"
+    return (
+        f"payments: QuickBooks could not be read for the {window.describe()}: {exc}. Nothing was "
+        f"staged or applied to the CMMS; the payment watermark stays at {mark}. {next_step}"
+    )
+
+
 def stage(context: dict[str, Any]) -> dict[str, Any]:
-    """Read the run's window from QuickBooks and stage it; returns the batch id and counts."""
+    """Read the run's window from QuickBooks and stage it; returns the batch id and counts.
+
+    QuickBooks unreachable: the task fails (Airflow retries it) with a message naming the window;
+    the last try also records a failed run in the CMMS (``sync_runs``). Nothing is staged, the
+    watermark does not move, so the next scheduled run (or a backfill of the window) reads it again.
+    """
     from qbo_sync.payments.run import stage_window
-    from qbo_sync.payments.store import read_watermark
-    from qbo_sync.qbo.errors import FatalError, ReconnectNeeded
+    from qbo_sync.payments.store import read_watermark, record_unread_run
+    from qbo_sync.qbo.errors import FatalError, QBOError, ReconnectNeeded
 
     hook = _hook(context)
     realm = _ready(hook)
-    window = _window(context, read_watermark(hook.cmms_engine, realm))
+    mark = read_watermark(hook.cmms_engine, realm)
+    window = _window(context, mark)
+    run_key = _run_key(context)
     try:
-        return stage_window(hook.cmms_engine, hook.get_conn(), realm, window, _run_key(context))
+        return stage_window(hook.cmms_engine, hook.get_conn(), realm, window, run_key)
     except (ReconnectNeeded, FatalError) as exc:  # a person must act; retrying cannot help
-        raise AirflowFailException(f"payments: {exc}") from exc
+        message = not_read_message(window, mark, exc, "A person must act (see above); no retry.")
+        record_unread_run(hook.cmms_engine, run_key, message)
+        raise AirflowFailException(message) from exc
+    except QBOError as exc:
+        last = _last_try(context)
+        next_step = (
+            "The next scheduled run reads from the watermark again; to re-read exactly this window, "
+            "re-run it (airflow backfill create)."
+            if last
+            else "Airflow retries this task."
+        )
+        message = not_read_message(window, mark, exc, next_step)
+        if last:
+            record_unread_run(hook.cmms_engine, run_key, message)
+        log.error(message)
+        raise PaymentsNotRead(message) from exc
 
 
 def audit(staged: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:

@@ -68,6 +68,7 @@ class Company:
         self.realm_id = realm_id
         self.clock = clock
         self._lock = threading.RLock()
+        self._backdate_lock = threading.RLock()  # one ``backdated`` block at a time (nesting allowed)
         self._time_override: datetime | None = None
         store = Store(SPECS)
         self._objs, self._ids, self._views = store.objs, store.ids, store.views
@@ -90,13 +91,21 @@ class Company:
 
     @contextmanager
     def backdated(self, when: datetime) -> Iterator[None]:
-        """Stamp writes inside the block with ``when`` (used by the seeder for history)."""
-        with self._lock:
-            previous, self._time_override = self._time_override, when.astimezone(PACIFIC)
+        """Stamp writes inside the block with ``when`` (the seeder's history; tests' past windows).
+
+        Every write while the block is open is stamped, whichever thread makes it: a write over
+        HTTP inside the block (a server thread) is backdated too. The company lock is *not* held
+        for the block (only to swap the stamp), so such a write does not wait for the block to
+        end; a second ``backdated`` block waits for the first (``_backdate_lock``).
+        """
+        with self._backdate_lock:
+            with self._lock:
+                previous, self._time_override = self._time_override, when.astimezone(PACIFIC)
             try:
                 yield
             finally:
-                self._time_override = previous
+                with self._lock:
+                    self._time_override = previous
 
     def lookup(self, entity: str, obj_id: str) -> dict[str, Any] | None:
         """The stored object (not a copy) or None; for rules inside a locked write."""
@@ -278,8 +287,10 @@ class Company:
     ) -> dict[str, Any]:
         """Insert a recorded object as-is (keeps Id, SyncToken, MetaData); replaces a same-Id one.
 
-        ``changed_at`` files the object in the change log at that time instead of its
-        ``LastUpdatedTime`` (for tests that need QuickBooks to send an unreadable stamp).
+        ``changed_at`` files the object in the change log (CDC, ``LastUpdatedTime`` queries) at that
+        time instead of its ``LastUpdatedTime``. An object whose ``LastUpdatedTime`` cannot be read
+        (tests of a client meeting a bad stamp) is filed at the time it was loaded: CDC serves it,
+        stamp as loaded, instead of the load failing.
         """
         spec = self._spec(entity)
         stored = copy.deepcopy(obj)
@@ -300,7 +311,7 @@ class Company:
                 self._docs.remove(spec.name, old)
             if spec.kind == "txn":
                 self._ledger.index_txn(spec.name, old, stored)
-            self._insert(spec.name, stored, changed_at or parse_datetime(meta["LastUpdatedTime"]))
+            self._insert(spec.name, stored, changed_at or _readable_time(meta.get("LastUpdatedTime"), now))
             return copy.deepcopy(stored)
 
     # --- internals -----------------------------------------------------------------------------
@@ -396,3 +407,11 @@ class Company:
         value = self._next_id.get(group, 1)
         self._next_id[group] = value + 1
         return str(value)
+
+
+def _readable_time(text: Any, fallback: datetime) -> datetime:
+    """``text`` as a QBO date-time, or ``fallback`` when it is not one."""
+    try:
+        return parse_datetime(str(text))
+    except (TypeError, ValueError):
+        return fallback

@@ -1,0 +1,80 @@
+"""Great Expectations Data Docs of the payment batches: GX's own site (index + one page per
+validation) under ``$QBO_GX_DOCS_DIR``, named by the quarantine report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.payments.conftest import World, q, run_payments
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+OK = dict.fromkeys(["preflight", "stage", "audit", "publish"], "success")
+
+
+def _row_of(html: str, text: str) -> str:
+    """The table row of a Data Docs validation page that holds ``text``."""
+    rows = [row for row in re.split(r"<tr\b", html) if text in row]
+    assert len(rows) == 1, f"{text!r} is in {len(rows)} rows of the page"
+    return rows[0]
+
+
+def test_a_quarantined_batch_has_a_data_docs_page_naming_the_failed_expectation(
+    world: World, _gx_docs_dir: Path
+) -> None:
+    assert run_payments() == OK
+    _, a_qb = world.invoice("100.00")
+    good = world.pay("40.00", {a_qb: "40.00"}, "CHK-DOCS")
+    world.load_corrupt(good, a_qb)
+
+    assert run_payments()["audit"] == "failed"
+    batch = q(world.engine, "SELECT id, status, report FROM payment_batches ORDER BY id DESC LIMIT 1")[0]
+    assert batch.status == "quarantined"
+    index = _gx_docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert f"Great Expectations Data Docs: {index}\n" in batch.report
+    pages = re.findall(r"    this batch: (.+\.html)", batch.report)
+    run_dir = f"payment batch {batch.id} before publishing"
+    frames = ("applications", "invoices", "payments")  # one page per validated frame
+    assert sorted(Path(p).relative_to(index.parent).parts[:4] for p in pages) == [
+        ("validations", "payments_batch", frame, run_dir) for frame in frames
+    ]
+    by_frame = {Path(p).parts[-4]: Path(p).read_text() for p in pages}
+    failed = "fas fa-times text-danger"
+    row = _row_of(by_frame["invoices"], "applications never exceed the invoice's total")
+    assert failed in row and "ExpectColumnPairValuesAToBeGreaterThanB" in row
+    row = _row_of(by_frame["payments"], "total_amount is not negative (ExpectColumnValuesToBeBetween)")
+    assert failed in row
+    passed = _row_of(by_frame["payments"], "QuickBooks payment ids are unique in the batch")
+    assert failed not in passed and "fa-check-circle" in passed
+    assert run_dir in index.read_text()  # the site's index lists the batch's validations
+
+    # the batch fixed in QuickBooks: the next run publishes, and its validations join the same site
+    world.sandbox.company.delete("Payment", {"Id": "990001", "SyncToken": "0"})
+    assert run_payments() == OK
+    docs = q(
+        world.engine, "SELECT validation->'data_docs' AS docs FROM payment_batches ORDER BY id DESC LIMIT 1"
+    )[0].docs
+    assert docs["index"] == str(index)
+    assert [Path(p).parts[-3] for p in docs["pages"]] == [
+        f"payment batch {batch.id + 1} after publishing"
+    ]  # the invoices re-derived and compared with QuickBooks' Balance, after publishing
+    assert f"payment batch {batch.id + 1} before publishing" in index.read_text()
+    assert run_dir in index.read_text()  # the quarantined batch's pages stay
+
+
+def test_docs_that_cannot_be_written_do_not_fail_the_run(
+    world: World, sandbox: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("QBO_GX_DOCS_DIR", str(blocker / "docs"))
+    assert run_payments() == OK
+    _, a_qb = world.invoice("100.00")
+    world.load_corrupt(world.pay("40.00", {a_qb: "40.00"}, "CHK-NODOCS"), a_qb)
+    assert run_payments()["audit"] == "failed"
+    report = q(world.engine, "SELECT report FROM payment_batches ORDER BY id DESC LIMIT 1")[0].report
+    assert "Great Expectations Data Docs: not written (see the task log)" in report
+    assert "payment = 990001, total_amount = -25.00" in report
