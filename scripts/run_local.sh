@@ -161,6 +161,8 @@ say "Payments from QuickBooks: airflow dags test qbo_payments"
 dag_test payments qbo_payments
 say "What the sync did, per entity"
 qbo-sync report
+say "The payment log and the payment batches (latest 3)"
+qbo-sync payments --limit 3
 
 start() {  # start one Airflow component in its own session, recorded in .run/<name>.pid
   local name=$1; shift

@@ -196,16 +196,23 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("payments", "the payment log and the latest payment batches (quarantine reports)", add_url_argument)
+def add_payments_arguments(parser: argparse.ArgumentParser) -> None:
+    add_url_argument(parser)
+    parser.add_argument("--limit", type=int, default=50, help="the latest N payments and batches (50)")
+
+
+@command(
+    "payments", "the payment log and the latest payment batches (quarantine reports)", add_payments_arguments
+)
 def run_payments(args: argparse.Namespace) -> int:
     from qbo_sync.db.engine import create_engine
     from qbo_sync.payments.log import payment_log, recent_batches
 
     engine = create_engine(_resolve_url(args))
     try:
-        print(payment_log(engine))
+        print(payment_log(engine, args.limit))
         print()
-        print(recent_batches(engine))
+        print(recent_batches(engine, args.limit))
     finally:
         engine.dispose()
     return 0

@@ -118,7 +118,9 @@ def test_the_bookkeepers_partial_payment_is_recorded_once(
     )
     customer = scalar(engine, "SELECT qb_id FROM customers WHERE display_name = 'Harbor View Apartments'")
     payments = qbo(sb, f"SELECT * FROM Payment WHERE CustomerRef = '{customer}'")
-    assert [(p["Id"], p["TotalAmt"], p["PaymentRefNum"]) for p in payments] == [(paid.qb_id, 150, "4417")]
+    assert [
+        (p["Id"], p["TotalAmt"], p["PaymentRefNum"], p["PaymentMethodRef"]["name"]) for p in payments
+    ] == [(paid.qb_id, 150, "4417", "Check")]
     again = record_demo_payment(client, engine, sb.realm_id)
     assert not again.recorded_now and again.qb_id == paid.qb_id and again.balance_left == Decimal("178.41")
     assert len(qbo(sb, f"SELECT * FROM Payment WHERE CustomerRef = '{customer}'")) == 1

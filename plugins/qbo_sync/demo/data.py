@@ -199,6 +199,8 @@ class PaymentSpec:
     amount: Decimal
     reference: str
     note: str
+    method: str = "Check"
+    method_id: str = "2"  # the payment method's QuickBooks Id (as in the payment tests' fixtures)
 
 
 PAYMENT = PaymentSpec("INV-5001", Decimal("150.00"), "4417", "Check 4417 received at the front desk")

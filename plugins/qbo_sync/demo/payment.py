@@ -96,6 +96,8 @@ def _body(spec: PaymentSpec, customer: str, invoice: str) -> dict[str, Any]:
         "TotalAmt": amount,
         "TxnDate": date.today().isoformat(),
         "PaymentRefNum": spec.reference,
+        # QuickBooks reads the name from its payment methods; the sandbox keeps the one sent
+        "PaymentMethodRef": {"value": spec.method_id, "name": spec.method},
         "PrivateNote": spec.note,
         "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice, "TxnType": "Invoice"}]}],
     }
