@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
 # The embedded default: sandbox QBO server + local CMMS database + Airflow, then a full sync.
-#   scripts/run_local.sh             set up, sync, then serve the Airflow UI on :8080 (Ctrl-C stops)
+#   scripts/run_local.sh             set up, sync, then serve the Airflow UI on :$AIRFLOW_PORT
 #   scripts/run_local.sh --no-serve  set up and sync, then exit
 #   scripts/run_local.sh --stop      stop every process a run started (make stop)
+# Settings (environment): AIRFLOW_PORT (8080; the OAuth redirect URL follows it), QBO_SANDBOX_PORT
+# (8765), QBO_CMMS_DB (cmms_demo) and QBO_AIRFLOW_DB (airflow_demo) on the local PostgreSQL.
+# The demo: CMMS customers, vendors and work orders; the chart of accounts and tax codes pulled; then
+# items, invoices, bills and expenses that name them; a full sync; a partial payment the bookkeeper
+# records in the sandbox company; the payments DAG; a summary per entity.
 # Called by `make run` / `make demo` after `make setup`. Safe to run again. Every process it starts
 # gets its own session (process group) and a pid file in .run/; --stop ends exactly those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
+stop_pidfile() {  # stop the process group recorded in $1; say so
+  local f=$1 pid
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || true; }
+    echo "stopped $(basename "$f" .pid) (pid $pid)"
+  fi
+  rm -f "$f"
+}
 stop_all() {
   local found=0
   for f in .run/*.pid; do
     [ -f "$f" ] || continue
     found=1
-    pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-      kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || true; }
-      echo "stopped $(basename "$f" .pid) (pid $pid)"
-    fi
-    rm -f "$f"
+    stop_pidfile "$f"
   done
   [ "$found" = 1 ] || echo "nothing to stop"
 }
@@ -40,16 +49,31 @@ REALM=9341453050071234
 say() { printf '\n==> %s\n' "$*"; }
 
 say "Sandbox QuickBooks server"
-FRESH_COMPANY=0
-if ! curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null; then
-  setsid nohup "$BIN/python" -m qbo_sandbox --port "$SANDBOX_PORT" >.run/sandbox.log 2>&1 &
-  echo $! >.run/sandbox.pid
-  FRESH_COMPANY=1
-  for _ in $(seq 1 50); do
-    curl -sf "http://127.0.0.1:$SANDBOX_PORT/.well-known/openid_configuration" >/dev/null && break; sleep 0.2
-  done
+SANDBOX_URL=http://127.0.0.1:$SANDBOX_PORT
+sandbox_up() { curl -sf "$SANDBOX_URL/.well-known/openid_configuration" >/dev/null; }
+# The sandbox registers Airflow's OAuth callback on API_PORT (Intuit matches redirect URLs exactly):
+# one started for another port is restarted (a new sandbox company).
+if [ -f .run/sandbox.pid ] && [ "$(cat .run/sandbox.airflow-port 2>/dev/null)" != "$API_PORT" ]; then
+  echo "the running sandbox registered another Airflow port's redirect URL: restarting it"
+  stop_pidfile .run/sandbox.pid
+  for _ in $(seq 1 25); do sandbox_up || break; sleep 0.2; done
 fi
-echo "http://127.0.0.1:$SANDBOX_PORT (log: .run/sandbox.log; 'make stop' stops it)"
+FRESH_COMPANY=0
+if ! sandbox_up; then
+  REDIRECTS=()
+  for uri in "http://localhost:$API_PORT/qbo/oauth/callback" "http://127.0.0.1:$API_PORT/qbo/oauth/callback"; do
+    REDIRECTS+=(--redirect-uri "$uri")
+  done
+  setsid nohup "$BIN/python" -m qbo_sandbox --port "$SANDBOX_PORT" "${REDIRECTS[@]}" >.run/sandbox.log 2>&1 &
+  echo $! >.run/sandbox.pid
+  echo "$API_PORT" >.run/sandbox.airflow-port
+  FRESH_COMPANY=1
+  for _ in $(seq 1 50); do sandbox_up && break; sleep 0.2; done
+elif [ ! -f .run/sandbox.pid ]; then
+  echo "note: a sandbox server this checkout did not start answers on port $SANDBOX_PORT; using it" \
+    "(QBO_SANDBOX_PORT=<port> starts this checkout's own)"
+fi
+echo "$SANDBOX_URL (log: .run/sandbox.log; 'make stop' stops it)"
 
 say "CMMS database"
 if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && command -v pg_ctlcluster >/dev/null; then
@@ -104,9 +128,10 @@ airflow connections get quickbooks_default >/dev/null 2>&1 \
   || airflow connections add quickbooks_default --conn-json "$QBO_CONN" >/dev/null
 airflow connections get cmms_db >/dev/null 2>&1 \
   || airflow connections add cmms_db --conn-uri "$CMMS_URI" >/dev/null
+qbo-sync local-redirect --port "$API_PORT"  # the OAuth callback follows AIRFLOW_PORT
 echo "quickbooks_default and cmms_db are stored in Airflow (edit them under Admin -> Connections)"
 
-say "CMMS schema and demo data"
+say "CMMS schema and demo data (customers, vendors, work orders)"
 qbo-sync migrate
 qbo-sync seed-demo
 
@@ -117,14 +142,27 @@ qbo-sync test-connection
 say "Airflow DAGs"
 airflow dags reserialize >/dev/null 2>&1 || true
 
+dag_test() {  # dag_test <log name> <dag id> [airflow dags test options]
+  local log=.run/$1.log; shift
+  airflow dags test "$@" >"$log" 2>&1 || { tail -40 "$log"; echo "(full log: $log)"; exit 1; }
+}
+say "Chart of accounts, tax codes and rates from QuickBooks: airflow dags test qbo_full_sync (reference)"
+dag_test reference-sync qbo_full_sync -c '{"entities": ["accounts", "tax_codes", "tax_rates"]}'
+
+say "Demo items, invoices, bills and expenses (they name the pulled accounts and tax codes)"
+qbo-sync seed-demo
+
 say "Full sync: airflow dags test qbo_full_sync"
-airflow dags test qbo_full_sync >.run/full-sync.log 2>&1 || { tail -40 .run/full-sync.log; exit 1; }
-if airflow dags list -o plain 2>/dev/null | grep -q '^qbo_payments'; then
-  say "Payments: airflow dags test qbo_payments"
-  airflow dags test qbo_payments >.run/payments.log 2>&1 || { tail -40 .run/payments.log; exit 1; }
-fi
+dag_test full-sync qbo_full_sync
+
+say "The bookkeeper records a partial payment in QuickBooks"
+qbo-sync demo-payment
+say "Payments from QuickBooks: airflow dags test qbo_payments"
+dag_test payments qbo_payments
 say "What the sync did, per entity"
 qbo-sync report
+say "The payment log and the payment batches (latest 3)"
+qbo-sync payments --limit 3
 
 start() {  # start one Airflow component in its own session, recorded in .run/<name>.pid
   local name=$1; shift

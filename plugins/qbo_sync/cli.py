@@ -9,7 +9,10 @@ unmigrated database, a database that cannot be reached) print one readable line 
     qbo-sync check-db [--url URL]    exit 0 when the CMMS database is migrated, else say what to run
     qbo-sync connect                 OAuth connect flow (auto-approved by the local sandbox server)
     qbo-sync test-connection         read the company's CompanyInfo through quickbooks_default
-    qbo-sync seed-demo               add the demo CMMS customers and vendors (idempotent)
+    qbo-sync seed-demo               add the demo CMMS data (idempotent; items and transactions once
+                                     the chart of accounts and tax codes are pulled)
+    qbo-sync demo-payment            record the demo's partial payment in the local sandbox company
+    qbo-sync local-redirect --port N the local connection's redirect URL follows Airflow's port
     qbo-sync report                  the latest sync run per entity, open conflicts, record errors
 """
 
@@ -126,17 +129,57 @@ def run_test_connection(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-@command("seed-demo", "add the demo CMMS customers and vendors (idempotent)", add_url_argument)
+@command(
+    "seed-demo",
+    "add the demo CMMS data (customers, vendors, work orders; items and transactions once the chart "
+    "of accounts is pulled); idempotent",
+    add_url_argument,
+)
 def run_seed_demo(args: argparse.Namespace) -> int:
     from qbo_sync.db.engine import create_engine
     from qbo_sync.demo import seed_demo
 
     engine = create_engine(_resolve_url(args))
     try:
-        inserted = seed_demo(engine, existing_qbo_customer="Mission Logistics Center")
+        result = seed_demo(engine, existing_qbo_customer="Mission Logistics Center")
     finally:
         engine.dispose()
-    print("demo CMMS rows added: " + ", ".join(f"{k} {v}" for k, v in inserted.items()))
+    print(result.describe())
+    return 1 if result.problems else 0
+
+
+@command("demo-payment", "record the demo's partial payment in the local sandbox company (once)")
+def run_demo_payment(args: argparse.Namespace) -> int:
+    from qbo_sync.demo.payment import record_demo_payment
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    hook = QuickBooksHook()
+    s = hook.settings
+    if s.environment != "local":
+        print(
+            f"qbo-sync demo-payment: connection {s.conn_id} is a {s.environment} company; the demo "
+            "records payments only in the local sandbox server (environment local)",
+            file=sys.stderr,
+        )
+        return 1
+    print(record_demo_payment(hook.get_conn(), hook.cmms_engine, s.require_realm()).describe())
+    return 0
+
+
+def add_port_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, required=True, help="the port Airflow's API server serves on")
+    parser.add_argument("--conn-id", default="quickbooks_default", help="the QuickBooks connection")
+
+
+@command(
+    "local-redirect",
+    "point the local sandbox connection's redirect URL at the port Airflow serves on",
+    add_port_argument,
+)
+def run_local_redirect(args: argparse.Namespace) -> int:
+    from qbo_sync.demo.redirect import point_connection_at_port
+
+    print(point_connection_at_port(args.conn_id, args.port))
     return 0
 
 
@@ -153,16 +196,23 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("payments", "the payment log and the latest payment batches (quarantine reports)", add_url_argument)
+def add_payments_arguments(parser: argparse.ArgumentParser) -> None:
+    add_url_argument(parser)
+    parser.add_argument("--limit", type=int, default=50, help="the latest N payments and batches (50)")
+
+
+@command(
+    "payments", "the payment log and the latest payment batches (quarantine reports)", add_payments_arguments
+)
 def run_payments(args: argparse.Namespace) -> int:
     from qbo_sync.db.engine import create_engine
     from qbo_sync.payments.log import payment_log, recent_batches
 
     engine = create_engine(_resolve_url(args))
     try:
-        print(payment_log(engine))
+        print(payment_log(engine, args.limit))
         print()
-        print(recent_batches(engine))
+        print(recent_batches(engine, args.limit))
     finally:
         engine.dispose()
     return 0
@@ -184,6 +234,7 @@ def _readable_errors() -> tuple[type[BaseException], ...]:
     from qbo_sync.connect_flow import ConnectError
     from qbo_sync.db.engine import CMMSConnectionError
     from qbo_sync.db.migrate import DatabaseNotMigrated
+    from qbo_sync.demo.payment import DemoPaymentError
     from qbo_sync.qbo.errors import QBOError
     from qbo_sync.settings import ConnectionConfigError
 
@@ -193,6 +244,7 @@ def _readable_errors() -> tuple[type[BaseException], ...]:
         OperationalError,
         ConnectError,
         ConnectionConfigError,
+        DemoPaymentError,
         QBOError,
     )
 

@@ -25,6 +25,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--throttle", action="store_true", help="enforce QBO's per-realm limits")
     parser.add_argument("--latency-ms", type=int, default=0, help="delay before every answer")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--redirect-uri",
+        action="append",
+        dest="redirect_uris",
+        metavar="URL",
+        help="a redirect URL the demo app accepts (repeat for several; default: Airflow's "
+        "/qbo/oauth/callback on localhost:8080 and 127.0.0.1:8080). Intuit matches them exactly.",
+    )
     return parser.parse_args(argv)
 
 
@@ -41,6 +49,8 @@ def build_config(args: argparse.Namespace) -> SandboxConfig:
     )
     if args.realm_id:
         config.realm_id = args.realm_id
+    if args.redirect_uris:
+        config.redirect_uris = tuple(args.redirect_uris)
     return config
 
 

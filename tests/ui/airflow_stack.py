@@ -1,7 +1,8 @@
 """A real Airflow (API server, scheduler, DAG processor) for the browser tests.
 
 Started once per test module on a free loopback port, against a temporary AIRFLOW_HOME, a fresh
-PostgreSQL metadata database and the repo's dags/; the QuickBooks connections are stored in
+PostgreSQL metadata database and a copy of the repo's dags/ (``dags_folder``: a test may take a DAG
+away, as an undeployed one would be); the QuickBooks connections are stored in
 Airflow's metadata database (as the demo does). Every process is started in its own process
 group and stopped by its own id.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,6 +43,10 @@ class AirflowStack:
     procs: list[subprocess.Popen] = field(default_factory=list)
 
     @property
+    def dags_folder(self) -> Path:
+        return self.home / "dags"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -49,7 +55,7 @@ class AirflowStack:
         env.update(
             {
                 "AIRFLOW_HOME": str(self.home),
-                "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_folder),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
                 "AIRFLOW__CORE__PARALLELISM": "4",
@@ -83,6 +89,9 @@ class AirflowStack:
 
     def start(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(
+            REPO / "dags", self.dags_folder, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
+        )
         (self.home / "passwords.json").write_text(json.dumps(USERS))
         self.airflow("db", "migrate")
         self.airflow("pools", "set", "qbo_api", "2", "Concurrent QuickBooks Online tasks")

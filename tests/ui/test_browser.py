@@ -279,3 +279,27 @@ def test_the_run_tab_shows_counts_and_errors(session: Any, airflow_stack: Any) -
     assert f.locator("#failed-note").inner_text().startswith("1 record(s) failed")
     assert CLASH in f.locator("#run-errors").inner_text()
     shot(page, "10-run-tab")
+
+
+def test_sync_says_so_when_the_dag_is_not_deployed(session: Any, airflow_stack: Any) -> None:
+    """The payments DAG taken away (its file gone and the DAG deleted, as on a deployment without
+    it): Sync for Payments says the DAG is not found instead of failing silently; no run starts."""
+    (airflow_stack.dags_folder / "qbo_payments.py").unlink()
+    assert airflow_stack.api("DELETE", "/api/v2/dags/qbo_payments").status_code == 204
+    assert airflow_stack.api("GET", "/api/v2/dags/qbo_payments").status_code == 404
+    page = session
+    page.goto(f"{airflow_stack.url}/plugin/quickbooks")
+    f = frame(page)
+    f.locator("#entities tr[data-entity=payments] [data-action=sync]").click()
+    assert f.locator("#confirm-text").inner_text() == "Sync Payments now? This triggers the DAG qbo_payments."
+    f.locator("#confirm-yes").click()
+    status = f.locator("#run-status.bad")
+    status.wait_for()
+    assert status.inner_text() == (
+        "The DAG qbo_payments was not found in Airflow: it is not deployed here (or not parsed yet), "
+        "so Payments cannot be synced from this page."
+    )
+    assert f.locator("#run-status #run-link").count() == 0
+    runs = airflow_stack.api("GET", "/api/v2/dags/qbo_payments/dagRuns")
+    assert runs.status_code == 404 or runs.json()["total_entries"] == 0, runs.text
+    shot(page, "11-dag-not-found")
