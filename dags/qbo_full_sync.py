@@ -22,7 +22,8 @@ entities changed; an entity with nothing new reads nothing, so a quiet run costs
 **Params**: `entities` (which to sync), `full_refresh` (re-read everything instead of changes),
 `dry_run` (report what would be created or updated, write nothing).
 
-The `qb_settings.enabled` switch in the CMMS database skips every task with the reason in the log.
+The `qb_settings.enabled` switch in the CMMS database skips every task; the run's one green box,
+**Switched off in QuickBooks settings**, says so in the grid, with the reason as its log's first line.
 The last task, `check_results`, fails when any record failed (the others were synced) and says how
 many, where, and where to read why (the run's **QuickBooks** tab); when the switch is off it logs the
 reason as its first line and is skipped.
@@ -71,6 +72,18 @@ with DAG(
 
         return run(context)
 
+    @task(
+        task_display_name="Switched off in QuickBooks settings",
+        trigger_rule="all_skipped",
+        pool="default_pool",
+        retries=1,
+    )
+    def switched_off(**context) -> dict:
+        """Runs only when preflight skipped the run: the grid's one green box, the reason its log."""
+        from qbo_sync.run_check import say_switched_off
+
+        return say_switched_off(context)
+
     @task
     def check_changes(**context) -> dict:
         """One change check for every entity (one CDC, one batch): which have nothing to read."""
@@ -116,6 +129,7 @@ with DAG(
         return check_run(context)
 
     ready >> check_changes() >> reference
+    ready >> switched_off()
     for master in masters:
         reference >> master
     for push in transactions:

@@ -15,7 +15,8 @@ Each difference is a row in `sync_drift` (both values, amount at stake, first se
 an invoice balance QuickBooks moved (a payment not yet pulled, voided or deleted) is healed by the
 same run through the payment pipeline and recorded as `healed`. The run fails when differences
 above `tolerance` remain. **Params**: `as_of` (YYYY-MM-DD, empty = the run's date), `scope`,
-`tolerance`, `heal`. The `qb_settings.enabled` switch skips it with the reason.
+`tolerance`, `heal`. The `qb_settings.enabled` switch skips it; the run's one green box,
+**Switched off in QuickBooks settings**, says so in the grid, with the reason in its log.
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ with DAG(
 
         return run(context)
 
+    @task(
+        task_display_name="Switched off in QuickBooks settings",
+        trigger_rule="all_skipped",
+        pool="default_pool",
+        retries=1,
+    )
+    def switched_off(**context) -> dict:
+        """Runs only when preflight skipped the run: the grid's one green box, the reason its log."""
+        from qbo_sync.run_check import say_switched_off
+
+        return say_switched_off(context)
+
     @task
     def reconcile(**context) -> dict:
         """Compare both sides, record every difference, fail when any is above the tolerance."""
@@ -63,4 +76,6 @@ with DAG(
 
         return reconcile_books(context)
 
-    preflight() >> reconcile()
+    ready = preflight()
+    ready >> reconcile()
+    ready >> switched_off()

@@ -2,10 +2,14 @@
 
 - Records failed (the others were synced): the task fails with how many failed, in which entity,
   and where to read why, so the run does not look like a clean success.
-- QuickBooks Enabled is switched off: the reason is logged as the task's own first line (not in a
-  collapsed group), recorded per entity in ``sync_runs`` (status ``skipped``, shown on the
-  QuickBooks page and in the run's QuickBooks tab), and the task is skipped.
+- QuickBooks Enabled is switched off: the task is skipped with the reason as its first log line.
 - A dry run only reports: its would-be failures are logged, the task succeeds.
+
+And the task that runs only when ``preflight`` skipped a run because a switch is off
+(:func:`say_switched_off`, trigger rule ``all_skipped``): labelled "Switched off in QuickBooks
+settings", it is the one green box of such a run in the grid, so the grid itself says why nothing
+ran; its first log line and its XCom give the reason, and a full sync records it per entity in
+``sync_runs`` (status ``skipped``, shown on the QuickBooks page and in the run's QuickBooks tab).
 """
 
 from __future__ import annotations
@@ -30,15 +34,13 @@ def check_run(context: dict[str, Any]) -> dict[str, Any]:
     """Fail visibly when records failed; skip with the reason when the switch is off."""
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-    from qbo_sync.report import failed_records_message, record_skipped, run_report
+    from qbo_sync.report import failed_records_message, run_report
     from qbo_sync.sync.tasks import SWITCHED_OFF, sync_enabled
 
     ti = context["ti"]
     engine = _hook(context).cmms_engine
     if not sync_enabled(engine):
         log.warning(SWITCHED_OFF)
-        entities = list((context.get("params") or {}).get("entities") or [])
-        record_skipped(engine, f"{ti.dag_id}/{ti.run_id}/{ti.task_id}", entities, SWITCHED_OFF)
         raise AirflowSkipException(SWITCHED_OFF)
     report = run_report(engine, ti.dag_id, ti.run_id)
     for entity in report.entities:
@@ -52,3 +54,35 @@ def check_run(context: dict[str, Any]) -> dict[str, Any]:
     if message:
         log.warning("dry run: %s", message)
     return {"failed": report.failed, "entities": [e["entity"] for e in report.entities]}
+
+
+SWITCH_LABEL = "Switched off in QuickBooks settings"
+
+
+def switch_reason(dag_id: str, engine: Any) -> str | None:
+    """Why a run of ``dag_id`` is switched off, in words; None when its switches are on."""
+    if dag_id == "qbo_payments":
+        from qbo_sync.payments.tasks import switch_reason as payments_reason
+
+        return payments_reason(engine)
+    from qbo_sync.sync.tasks import SWITCHED_OFF, sync_enabled
+
+    return None if sync_enabled(engine) else SWITCHED_OFF
+
+
+def say_switched_off(context: dict[str, Any]) -> dict[str, str]:
+    """The reason a run was switched off, as the run's one green box (module docstring)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from qbo_sync.report import record_skipped
+
+    ti = context["ti"]
+    engine = _hook(context).cmms_engine
+    reason = switch_reason(ti.dag_id, engine)
+    if reason is None:
+        raise AirflowSkipException("the QuickBooks switches are on: preflight skipped for another reason")
+    log.warning(reason)
+    entities = list((context.get("params") or {}).get("entities") or [])
+    if ti.dag_id == "qbo_full_sync":
+        record_skipped(engine, f"{ti.dag_id}/{ti.run_id}/{ti.task_id}", entities, reason)
+    return {"reason": reason}

@@ -58,3 +58,12 @@ def test_dag_file_parses_without_heavy_imports(path):
     )
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+
+
+@pytest.mark.parametrize("dag_id", ["qbo_full_sync", "qbo_reconcile"])
+def test_a_switched_off_run_says_so_in_the_grid(dagbag, dag_id):
+    """The task that runs only when preflight skipped the run carries the reason as its grid label."""
+    task = dagbag.dags[dag_id].get_task("switched_off")
+    assert task.task_display_name == "Switched off in QuickBooks settings"
+    assert str(task.trigger_rule) in ("all_skipped", "TriggerRule.ALL_SKIPPED")
+    assert task.upstream_task_ids == {"preflight"}

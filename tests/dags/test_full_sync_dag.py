@@ -67,7 +67,7 @@ def test_full_sync_both_ways_then_quiet(sandbox: Any, cmms: sa.Engine) -> None:
     assert {t: states[t] for t in ["preflight", *SYNC_TASKS]} == dict.fromkeys(
         ["preflight", *SYNC_TASKS], "success"
     )
-    assert {states[t] for t in PUSH_TASKS} == {"skipped"}
+    assert {states[t] for t in [*PUSH_TASKS, "switched_off"]} == {"skipped"}
     for table, entity in QBO_ENTITY.items():
         expected = qbo(sandbox, f"SELECT * FROM {entity} WHERE Active IN (true, false) MAXRESULTS 1000")
         if entity == "Item":  # categories group items in QBO; they are not items of the CMMS
@@ -148,8 +148,10 @@ def test_switch_off_skips_everything_before_any_quickbooks_call(sandbox: Any, cm
         conn.execute(sa.text("UPDATE qb_settings SET enabled = false"))
     states = run_dag()
     assert {states[t] for t in ["preflight", *SYNC_TASKS, *PUSH_TASKS, "check_results"]} == {"skipped"}
+    # the one green box of the run, labelled with why nothing ran
+    assert states["switched_off"] == "success"
     assert sandbox.counters().get("total", 0) == 0
-    # nothing synced; the final check records why, per entity, where the QuickBooks page shows it
+    # nothing synced; the switched-off task records why, per entity, where the QuickBooks page shows it
     from qbo_sync.sync.tasks import SWITCHED_OFF
 
     runs = q(cmms, "SELECT entity, status, message FROM sync_runs ORDER BY entity")

@@ -92,7 +92,7 @@ def test_switched_off_skips_before_any_quickbooks_call(sandbox: Any, cmms: sa.En
         conn.execute(sa.text("UPDATE qb_settings SET enabled = false WHERE id = 1"))
     sandbox.reset_counters()
     states = run_dag()
-    assert states == {"preflight": "skipped", "reconcile": "skipped"}
+    assert states == {"preflight": "skipped", "reconcile": "skipped", "switched_off": "success"}
     assert sandbox.counters()["total"] == 0
 
 

@@ -149,7 +149,7 @@ def _context(params: dict[str, Any]) -> dict[str, Any]:
 def test_final_check_fails_visibly_on_failed_records_and_skips_with_the_reason(
     sb: Any, engine: sa.Engine, run_sync, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from qbo_sync.run_check import check_run
+    from qbo_sync.run_check import check_run, say_switched_off
     from qbo_sync.sync.tasks import SWITCHED_OFF
 
     monkeypatch.setenv(
@@ -164,6 +164,11 @@ def test_final_check_fails_visibly_on_failed_records_and_skips_with_the_reason(
     execute(engine, "UPDATE qb_settings SET enabled = false")
     with pytest.raises(AirflowSkipException, match="switched off"):
         check_run(_context({"entities": ["customers", "vendors"]}))
+    # the run's one green box says why; it records the reason per entity for the page
+    switched = {"ti": SimpleNamespace(dag_id="qbo_full_sync", run_id="run1", task_id="switched_off")}
+    assert say_switched_off({**switched, "params": {"entities": ["customers", "vendors"]}}) == {
+        "reason": SWITCHED_OFF
+    }
     skipped = rows(
         engine, "SELECT entity, status, message FROM sync_runs WHERE status = 'skipped' ORDER BY entity"
     )
