@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from qbo_sync.expectations import quiet_context
 from qbo_sync.payments.suites import Check
 
 log = logging.getLogger("qbo_sync.payments")
@@ -80,15 +81,6 @@ def _rows(check: Check, frame: Any, result: dict[str, Any]) -> list[dict[str, st
     return rows
 
 
-def _context() -> Any:
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return ctx
-
-
 def validate(frames: dict[str, Any], checks: tuple[Check, ...], suite: str) -> AuditResult:
     """Run ``checks`` on ``frames`` (empty frames pass without starting Great Expectations)."""
     wanted = {c.frame for c in checks if len(frames.get(c.frame, [])) > 0}
@@ -96,7 +88,7 @@ def validate(frames: dict[str, Any], checks: tuple[Check, ...], suite: str) -> A
         return AuditResult(True)
     import great_expectations as gx
 
-    ctx = _context()
+    ctx = quiet_context()
     source = ctx.data_sources.add_pandas(f"{suite}_source")
     out = AuditResult(True)
     for name in sorted(wanted):

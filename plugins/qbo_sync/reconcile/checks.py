@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from qbo_sync.expectations import quiet_context
 from qbo_sync.reconcile.compare import Drift
 
 SUITE = "qbo_reconcile"
@@ -26,7 +27,7 @@ def validate_drifts(drifts: Iterable[Drift], checks: Iterable[str], tolerance: D
         for d in drifts
     ]
     frame = pd.DataFrame(rows, columns=["check", "subject", "amount_at_stake"])
-    context = gx.get_context(mode="ephemeral")
+    context = quiet_context()
     asset = context.data_sources.add_pandas("reconcile").add_dataframe_asset("drifts")
     batch = asset.add_batch_definition_whole_dataframe("run").get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=SUITE)
