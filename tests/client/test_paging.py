@@ -157,6 +157,13 @@ def test_writable_strips_read_only_blocks(fixtures_dir: Path) -> None:
     assert out["Id"] == invoice["Id"] and "MetaData" in invoice  # input untouched
 
 
+def test_a_payment_keeps_its_total_on_update() -> None:
+    # TotalAmt is what the payer paid (input on Payment and BillPayment), computed elsewhere
+    payment = {"Id": "7", "SyncToken": "1", "TotalAmt": 80.0, "UnappliedAmt": 0, "MetaData": {}}
+    assert writable("Payment", payment) == {"Id": "7", "SyncToken": "1", "TotalAmt": 80.0}
+    assert "TotalAmt" not in writable("Invoice", {"Id": "1", "TotalAmt": 80.0})
+
+
 def test_batch_limits() -> None:
     items = [BatchItem(f"b{i}", query="SELECT * FROM Customer") for i in range(31)]
     with pytest.raises(FatalError, match="at most 30"):

@@ -37,6 +37,9 @@ MAX_BID = 10
 REQUEST_ID_NAMESPACE = uuid.UUID("6f1d3b52-93c4-5b8e-9a43-2f0c4c7d8e11")
 VOID_BY_UPDATE = frozenset({"Payment", "SalesReceipt", "BillPayment"})
 READ_ONLY_FIELDS = ("MetaData", "TotalAmt", "Balance", "HomeBalance", "BalanceWithJobs", "PurchaseEx")
+# Where the sender states the amount (Intuit's Payment and BillPayment references: TotalAmt is
+# required input), TotalAmt is not computed and goes back on update; UnappliedAmt stays read-only.
+TOTAL_IS_INPUT = frozenset({"Payment", "BillPayment"})
 
 
 def request_id_for(realm: str, entity: str, cmms_id: object, revision: object) -> str:
@@ -46,7 +49,8 @@ def request_id_for(realm: str, entity: str, cmms_id: object, revision: object) -
 
 def writable(entity: str, obj: dict[str, Any]) -> dict[str, Any]:
     """A copy of a read payload fit to send back: read-only and extension blocks removed."""
-    out = {k: v for k, v in obj.items() if k not in READ_ONLY_FIELDS}
+    read_only = {*READ_ONLY_FIELDS, "UnappliedAmt"} - ({"TotalAmt"} if entity in TOTAL_IS_INPUT else set())
+    out = {k: v for k, v in obj.items() if k not in read_only}
     if isinstance(out.get("Line"), list):
         out["Line"] = [
             {k: v for k, v in line.items() if k != "LineEx"}
