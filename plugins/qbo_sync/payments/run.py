@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from qbo_sync.payments.audit import AuditResult, validate
 from qbo_sync.payments.docs import write_data_docs
+from qbo_sync.payments.docs_retention import prune_data_docs
 from qbo_sync.payments.extract import PaymentExtract
 from qbo_sync.payments.frames import batch_frames
 from qbo_sync.payments.lock import publish_lock
@@ -132,6 +133,7 @@ def _publish(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any]:
             add_validation(conn, info.batch_id, "data_docs", docs)
         log.info("payments: batch %s Great Expectations Data Docs: %s", info.batch_id, docs["index"])
     log.info("payments: batch %s published: %s", info.batch_id, message)
+    prune_data_docs()  # the end of the run: old Data Docs go
     return {"batch_id": info.batch_id, **run_counts, "invoices": counts.invoices}
 
 
@@ -157,4 +159,5 @@ def quarantine(
             validation=result.results,
         )
     log.error(report)
+    prune_data_docs()  # the end of the run: old Data Docs go
     raise BatchQuarantined(info.batch_id, report)
