@@ -22,7 +22,14 @@ A failed expectation **quarantines** the batch (`payment_batches.status = quaran
 readable `report` and the validation results) and fails the task; nothing is applied and the next
 run reads the window again. Every batch's validations are also rendered as **Great Expectations
 Data Docs** (`$QBO_GX_DOCS_DIR`, else `$AIRFLOW_HOME/gx_data_docs`: open
-`gx/uncommitted/data_docs/local_site/index.html`); the quarantine report names the pages.
+`gx/uncommitted/data_docs/local_site/index.html`); the quarantine report names the pages. At the
+end of each run, results older than `$QBO_GX_DOCS_RETENTION_DAYS` (default 14; `0` keeps all) are
+removed and the site's index rebuilt.
+
+**A backfill beside a scheduled run**: both may read and audit at once; their publishes take turns
+(one per realm, a PostgreSQL advisory lock), and a payment or invoice an earlier read brought is
+never published over a newer QuickBooks version (SyncToken / LastUpdatedTime): the log says it was
+skipped as superseded.
 
 **QuickBooks unreachable**: *stage* fails (after its retries) with the window and the cause, a failed
 run is recorded in the CMMS, nothing is applied and the watermark stays where it was.

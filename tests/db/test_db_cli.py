@@ -54,7 +54,7 @@ def test_console_script_migrates_the_cmms_db_connection(pg_url: str) -> None:
         [str(CONSOLE_SCRIPT), "migrate"], env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert "is at revision 0010" in done.stdout
+    assert "is at revision 0011" in done.stdout
     done = subprocess.run(
         [str(CONSOLE_SCRIPT), "check-db"], env=env, capture_output=True, text=True, check=False
     )

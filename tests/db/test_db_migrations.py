@@ -194,11 +194,11 @@ def test_assert_migrated_explains_what_to_run(db_url: str) -> None:
         assert "revision: none" in message and f"expects revision {head_revision()}" in message
         assert "`qbo-sync migrate`" in message and "`make migrate`" in message
         assert engine.url.database in message
-        assert info.value.current is None and info.value.expected == head_revision() == "0010"
+        assert info.value.current is None and info.value.expected == head_revision() == "0011"
 
         upgrade(db_url)
         assert_migrated(engine)
-        assert current_revision(engine) == "0010"
+        assert current_revision(engine) == "0011"
 
         with engine.begin() as conn:
             conn.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = 'ffff'"))

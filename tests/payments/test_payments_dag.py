@@ -165,6 +165,25 @@ def test_nothing_new_costs_one_read(world: World, sandbox: Any) -> None:
     assert reads == {"query": 0, "cdc": 1, "read": 0, "batch": 0, "write": 0}
 
 
+def test_payment_methods_sent_by_id_only_are_named_with_one_read(world: World, sandbox: Any) -> None:
+    """QuickBooks may send ``PaymentMethodRef`` without its name: the run reads the PaymentMethod
+    list once for the whole batch (not once per payment); a named ref costs nothing."""
+    assert run_payments() == OK
+    like = world.pay("10.00", {}, "NAMED-1", PaymentMethodRef={"value": "1", "name": "Cash"})
+    raw = {k: v for k, v in world.current(like["Id"]).items() if k != "MetaData"}
+    for n, (qb_id, method) in enumerate((("990201", "3"), ("990202", "6"), ("990203", "3"))):
+        world.sandbox.company.load_raw(
+            "Payment",
+            {**raw, "Id": qb_id, "PaymentRefNum": f"CARD-{n}", "PaymentMethodRef": {"value": method}},
+        )
+    sandbox.reset_counters()
+    assert run_payments() == OK
+    counts = sandbox.counters()
+    assert {k: counts.get(k, 0) for k in ("query", "cdc", "read")} == {"query": 1, "cdc": 1, "read": 0}
+    methods = {qb_id: world.log(qb_id)["method"] for qb_id in (like["Id"], "990201", "990202", "990203")}
+    assert methods == {like["Id"]: "Cash", "990201": "Visa", "990202": "American Express", "990203": "Visa"}
+
+
 def test_the_dag_owns_real_30_minute_windows() -> None:
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk import CronDataIntervalTimetable

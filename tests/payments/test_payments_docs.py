@@ -3,7 +3,10 @@ validation) under ``$QBO_GX_DOCS_DIR``, named by the quarantine report."""
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +81,66 @@ def test_docs_that_cannot_be_written_do_not_fail_the_run(
     report = q(world.engine, "SELECT report FROM payment_batches ORDER BY id DESC LIMIT 1")[0].report
     assert "Great Expectations Data Docs: not written (see the task log)" in report
     assert "payment = 990001, total_amount = -25.00" in report
+
+
+def _old_docs(batch_id: int, age: timedelta) -> dict[str, Any]:
+    """Great Expectations Data Docs of a batch validated ``age`` ago (a real validation)."""
+    from qbo_sync.payments.audit import validate
+    from qbo_sync.payments.docs import write_data_docs
+    from qbo_sync.payments.frames import batch_frames
+    from qbo_sync.payments.parse import PaymentRecord
+    from qbo_sync.payments.prepare import PreparedBatch
+    from qbo_sync.payments.suites import BATCH_CHECKS
+
+    rec = PaymentRecord("77", "0", "active", total_amount=D("10.00"), unapplied_amount=D("10.00"))
+    audit = validate(batch_frames(PreparedBatch(payments=[rec])), BATCH_CHECKS, "payments_batch")
+    docs = write_data_docs(batch_id, "before publishing", audit, datetime.now(UTC) - age)
+    assert docs is not None and docs["pages"]
+    return docs
+
+
+def _stored_results(root: Path, batch_id: int) -> list[Path]:
+    return list((root / "gx" / "uncommitted" / "validations").rglob(f"payment batch {batch_id} *"))
+
+
+def test_data_docs_older_than_the_retention_go_at_the_end_of_a_run(world: World, _gx_docs_dir: Path) -> None:
+    old = _old_docs(9001, timedelta(days=15))
+    recent = _old_docs(9002, timedelta(days=13))
+    index = Path(old["index"])
+    assert "payment batch 9001 before publishing" in index.read_text()
+    assert _stored_results(_gx_docs_dir, 9001)
+
+    _, a_qb = world.invoice("100.00")
+    world.pay("40.00", {a_qb: "40.00"}, "CHK-RETAIN")
+    assert run_payments() == OK  # the default retention: 14 days
+    batch = q(world.engine, "SELECT id FROM payment_batches ORDER BY id DESC LIMIT 1")[0].id
+
+    text = index.read_text()
+    assert "payment batch 9001" not in text  # gone from the index, the pages and the store
+    assert not any(Path(p).exists() for p in old["pages"]) and not _stored_results(_gx_docs_dir, 9001)
+    assert "payment batch 9002 before publishing" in text  # 13 days old: kept
+    assert all(Path(p).exists() for p in recent["pages"]) and _stored_results(_gx_docs_dir, 9002)
+    assert f"payment batch {batch} before publishing" in text and f"payment batch {batch} after" in text
+
+
+def test_the_retention_setting(_gx_docs_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any) -> None:
+    from qbo_sync.payments.docs_retention import prune_data_docs
+
+    assert prune_data_docs() is None  # no docs yet: nothing to do
+    _old_docs(9101, timedelta(days=5))
+    _old_docs(9102, timedelta(days=2))
+    monkeypatch.setenv("QBO_GX_DOCS_RETENTION_DAYS", "0")  # keeps everything
+    assert prune_data_docs() is None and _stored_results(_gx_docs_dir, 9101)
+    monkeypatch.setenv("QBO_GX_DOCS_RETENTION_DAYS", "two weeks")
+    caplog.set_level(logging.WARNING, logger="qbo_sync.payments")
+    assert prune_data_docs() is None  # the default, 14 days: nothing that old
+    assert (
+        "payments: QBO_GX_DOCS_RETENTION_DAYS='two weeks' is not a whole number of days "
+        "(0 keeps every result); keeping Great Expectations Data Docs for 14 days"
+    ) in caplog.messages
+    monkeypatch.setenv("QBO_GX_DOCS_RETENTION_DAYS", "3")
+    pruned = prune_data_docs()
+    assert pruned is not None and (pruned.removed, pruned.kept) == (1, 1)  # one frame validated each
+    assert not _stored_results(_gx_docs_dir, 9101) and _stored_results(_gx_docs_dir, 9102)
+    text = Path(pruned.index).read_text()
+    assert "payment batch 9101" not in text and "payment batch 9102 before publishing" in text

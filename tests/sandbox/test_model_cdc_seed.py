@@ -146,6 +146,9 @@ def test_demo_money_half(demo: Company) -> None:
     (open, partly paid, paid) with check and credit-card bill payments, journal entries."""
     terms = {t["Name"] for t in demo.query("select * from Term")["Term"]}
     assert {"Due on receipt", "Net 15", "Net 30"} <= terms
+    methods = demo.query("select * from PaymentMethod")["PaymentMethod"]  # QuickBooks' defaults
+    assert [(m["Id"], m["Name"]) for m in methods][:2] == [("1", "Cash"), ("2", "Check")]
+    assert len(methods) == 7
     assert demo.read("TaxAgency", "1")["DisplayName"] == "California Department of Tax and Fee Administration"
     invoices = demo.query("select * from Invoice")["Invoice"]
     taxed = [i for i in invoices if i["TxnTaxDetail"].get("TaxLine")]

@@ -463,6 +463,16 @@ invoices.append_column(Column("discount_amount", MONEY, comment="invoice-level d
 invoices.append_column(Column("qb_total_amt", MONEY, comment="QuickBooks TotalAmt"))
 invoices.append_column(Column("qb_total_tax", MONEY, comment="QuickBooks TxnTaxDetail.TotalTax"))
 invoices.append_column(Column("qb_balance", MONEY, comment="QuickBooks Balance"))
+# Migration 0011: the QuickBooks version of the invoice whose Balance the payment run last published
+# (qbo_sync.payments: an older copy read by a batch published later must not pass for the current one).
+invoices.append_column(
+    Column(
+        "qb_balance_sync_token",
+        sa.Text,
+        comment="SyncToken of the QuickBooks invoice whose Balance the payment run last published",
+    )
+)
+invoices.append_column(Column("qb_balance_updated_at", TIMESTAMP, comment="its MetaData.LastUpdatedTime"))
 purchase_invoices.append_column(
     Column("ap_account_id", ID, comment="accounts.id; empty: the default AP account")
 )

@@ -200,7 +200,7 @@ class PaymentSpec:
     reference: str
     note: str
     method: str = "Check"
-    method_id: str = "2"  # the payment method's QuickBooks Id (as in the payment tests' fixtures)
+    method_id: str = "2"  # QuickBooks' default PaymentMethod Id of "Check" (the sandbox seeds it)
 
 
 PAYMENT = PaymentSpec("INV-5001", Decimal("150.00"), "4417", "Check 4417 received at the front desk")

@@ -96,7 +96,7 @@ def _body(spec: PaymentSpec, customer: str, invoice: str) -> dict[str, Any]:
         "TotalAmt": amount,
         "TxnDate": date.today().isoformat(),
         "PaymentRefNum": spec.reference,
-        # QuickBooks reads the name from its payment methods; the sandbox keeps the one sent
+        # QuickBooks (and the sandbox) check the Id against its payment methods and answer their name
         "PaymentMethodRef": {"value": spec.method_id, "name": spec.method},
         "PrivateNote": spec.note,
         "Line": [{"Amount": amount, "LinkedTxn": [{"TxnId": invoice, "TxnType": "Invoice"}]}],

@@ -9,7 +9,9 @@ Great Expectations *file* data context rooted at :func:`docs_root` (``$QBO_GX_DO
 name as its description, so a page says which check failed in the words of the quarantine report.
 
 Writing the docs never fails a run: the same results stay on ``payment_batches.validation``; a
-failure to write is logged and the report says the docs are missing.
+failure to write is logged and the report says the docs are missing. Results older than the
+retention (``$QBO_GX_DOCS_RETENTION_DAYS``, default 14 days) are removed at the end of every
+payment run by :mod:`~qbo_sync.payments.docs_retention`.
 """
 
 from __future__ import annotations
@@ -41,21 +43,23 @@ def site_index(root: Path | None = None) -> Path:
     return (root or docs_root()) / "gx" / "uncommitted" / "data_docs" / SITE / "index.html"
 
 
-def write_data_docs(batch_id: int, stage: str, audit: AuditResult) -> dict[str, Any] | None:
-    """Store ``audit``'s validation results and build their pages; returns ``{"index": ...,
-    "pages": [...]}`` (file paths), or None when nothing was validated or the docs could not be
-    written (logged)."""
+def write_data_docs(
+    batch_id: int, stage: str, audit: AuditResult, run_time: datetime | None = None
+) -> dict[str, Any] | None:
+    """Store ``audit``'s validation results (dated ``run_time``, default now) and build their
+    pages; returns ``{"index": ..., "pages": [...]}`` (file paths), or None when nothing was
+    validated or the docs could not be written (logged)."""
     if not audit.validations:
         return None
     root = docs_root()
     try:
-        return _write(root, batch_id, stage, audit)
+        return _write(root, batch_id, stage, audit, run_time or datetime.now(UTC))
     except Exception as exc:  # docs are a view of results kept elsewhere; never fail the run for them
         log.warning("payments: Great Expectations Data Docs not written under %s: %s", root, exc)
         return None
 
 
-def _write(root: Path, batch_id: int, stage: str, audit: AuditResult) -> dict[str, Any]:
+def _write(root: Path, batch_id: int, stage: str, audit: AuditResult, run_time: datetime) -> dict[str, Any]:
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -65,7 +69,7 @@ def _write(root: Path, batch_id: int, stage: str, audit: AuditResult) -> dict[st
 
     root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
-    run_id = RunIdentifier(run_name=f"payment batch {batch_id} {stage}", run_time=datetime.now(UTC))
+    run_id = RunIdentifier(run_name=f"payment batch {batch_id} {stage}", run_time=run_time)
     keys = []
     for suite, result in audit.validations.items():
         ctx.suites.add_or_update(audit.suites[suite])

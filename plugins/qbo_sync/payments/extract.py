@@ -13,6 +13,11 @@
 - **Full** (a manual run with no watermark yet): every payment.
 
 Payments changed at or after the window's end are left to the window that holds their change.
+
+A payment's method is kept by name (the payment log shows "Check", not QuickBooks' Id "2"): a
+``PaymentMethodRef`` that carries only its ``value`` gets its ``name`` from the PaymentMethod list,
+read once per batch for all such payments (``Id IN (...)``, inactive methods included), never once
+per payment; a batch whose refs all carry names (or a quiet batch) costs no extra request.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any, Protocol
 from qbo_sync.payments.parse import is_voided
 from qbo_sync.payments.window import PaymentWindow
 from qbo_sync.qbo.client import QBOClient
-from qbo_sync.qbo.paging import format_datetime, parse_qbo_time, quote
+from qbo_sync.qbo.paging import ACTIVE_ANY, format_datetime, parse_qbo_time, quote
 
 log = logging.getLogger("qbo_sync.payments")
 
@@ -90,6 +95,7 @@ class PaymentExtract:
         self._add_linked_invoices(batch)
         if batch.mode != "cdc":
             self._find_deleted(batch)
+        self._name_payment_methods(batch)
         batch.requests = self.requests
         return batch
 
@@ -129,10 +135,10 @@ class PaymentExtract:
             rows.extend(page)
         return rows
 
-    def _by_ids(self, entity: str, ids: list[str]) -> list[dict[str, Any]]:
+    def _by_ids(self, entity: str, ids: list[str], extra: str = "") -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for chunk in _chunks(sorted(set(ids))):
-            statement = f"SELECT * FROM {entity} WHERE Id IN ({', '.join(quote(i) for i in chunk)})"
+            statement = f"SELECT * FROM {entity} WHERE Id IN ({', '.join(quote(i) for i in chunk)}){extra}"
             self.requests += 1
             rows.extend(self.client.query(statement))
         return rows
@@ -183,3 +189,27 @@ class PaymentExtract:
         found = self._by_ids("Payment", sorted(suspects))
         batch.payments.extend(found)
         batch.deleted_payment_ids.extend(sorted(suspects - {str(p.get("Id")) for p in found}))
+
+    def _name_payment_methods(self, batch: ExtractedBatch) -> None:
+        """Fill the ``name`` of PaymentMethodRefs QuickBooks sent with only their Id (one read)."""
+        unnamed = [
+            ref
+            for p in batch.payments
+            if isinstance(ref := p.get("PaymentMethodRef"), dict) and ref.get("value") and not ref.get("name")
+        ]
+        if not unnamed:
+            return
+        ids = sorted({str(ref["value"]) for ref in unnamed})
+        names = {
+            str(m.get("Id")): m.get("Name") for m in self._by_ids("PaymentMethod", ids, f" AND {ACTIVE_ANY}")
+        }
+        for ref in unnamed:
+            name = names.get(str(ref["value"]))
+            if name:
+                ref["name"] = name
+        missing = [i for i in ids if not names.get(i)]
+        if missing:
+            log.warning(
+                "QuickBooks has no payment method with Id %s; those payments show the Id as their method",
+                ", ".join(missing),
+            )

@@ -65,7 +65,9 @@ def published_frame(b: PreparedBatch, rows: list[Any], window_end: datetime | No
     """The touched invoices as the publish transaction left them, next to QuickBooks' Balance.
 
     QuickBooks' balance is left out (not compared) for an invoice QuickBooks changed at or after
-    the window's end: it may include payments a later window publishes.
+    the window's end: it may include payments a later window publishes; and for an invoice whose
+    copy in this batch is older than the version the CMMS holds (``b.stale_invoices``: a run that
+    read QuickBooks later has published already).
     """
     import pandas as pd
 
@@ -73,6 +75,7 @@ def published_frame(b: PreparedBatch, rows: list[Any], window_end: datetime | No
     for r in rows:
         state = b.invoices_qbo.get(r.qb_id)
         later = state is None or (window_end is not None and (state.last_updated or window_end) >= window_end)
+        later = later or r.qb_id in b.stale_invoices
         data.append(
             {
                 "invoice": r.qb_id,

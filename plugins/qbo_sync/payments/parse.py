@@ -6,7 +6,9 @@ application, kept out); a voided payment with zeroed lines or with no lines at a
 amounts and prefixes "Voided" to ``PrivateNote``, https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/payment);
 ``UnappliedAmt`` present or absent (then ``TotalAmt`` minus the applied lines). A value that cannot
 be read is not guessed: it is kept as ``None`` with the problem named in ``problems``, and the
-audit's expectations fail on it (the batch is quarantined, never half-read).
+audit's expectations fail on it (the batch is quarantined, never half-read). The payment method is
+``PaymentMethodRef.name`` (extraction fills it from the PaymentMethod list when QuickBooks sent
+only the Id), its Id only when QuickBooks has no such method.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@
 splits each payment's lines into applications (invoices the CMMS knows) and lines not applicable
 (invoices the CMMS never sent, credit memos), and works out which CMMS invoices the batch touches
 (those its payments pay now or paid before).
+
+It also sets aside what an older read brought (:mod:`~qbo_sync.payments.versions`): a payment whose
+staged QuickBooks version is older than the one the CMMS holds (or that the CMMS already knows was
+deleted) is *superseded* and left out of the batch; an invoice whose staged copy is older than the
+version the CMMS last published is *stale*: its Balance is neither stored nor compared.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sqlalchemy as sa
 
 from qbo_sync.db import schema
 from qbo_sync.payments.parse import InvoiceState, PaymentRecord, deleted_payment, parse_invoice, parse_payment
+from qbo_sync.payments.versions import Version, is_older, newest
 
 
 @dataclass
@@ -33,6 +39,29 @@ class CmmsInvoice:
     qb_id: str
     number: str | None
     total: Decimal
+    qb_version: Version = field(default_factory=Version)  # the newest QuickBooks version stored
+
+
+@dataclass
+class Superseded:
+    """A staged payment older than what the CMMS holds: not applied (see :meth:`message`)."""
+
+    payment_qb_id: str
+    staged: Version
+    held: Version
+    held_deleted: bool
+
+    def message(self) -> str:
+        newer = (
+            "QuickBooks has deleted it since (the CMMS shows it as deleted)"
+            if self.held_deleted
+            else f"the CMMS already holds a newer QuickBooks version ({self.held.describe()})"
+        )
+        return (
+            f"payment {self.payment_qb_id}: the older version ({self.staged.describe()}) was skipped as "
+            f"superseded: {newer}, published by a run that read QuickBooks later; nothing of this "
+            "payment was changed"
+        )
 
 
 @dataclass
@@ -45,6 +74,8 @@ class PreparedBatch:
     previously_applied: dict[str, set[int]] = field(default_factory=dict)  # payment -> CMMS invoice ids
     other_paid: dict[int, Decimal] = field(default_factory=dict)  # by payments outside the batch
     not_applied: list[NotApplied] = field(default_factory=list)
+    superseded: list[Superseded] = field(default_factory=list)
+    stale_invoices: dict[str, Version] = field(default_factory=dict)  # QuickBooks Id -> staged version
 
     def existing_ids(self) -> set[int]:
         return {row["id"] for row in self.existing.values()}
@@ -94,13 +125,31 @@ def prepare(conn: sa.Connection, staged: dict[str, list[dict[str, Any]]]) -> Pre
         b.invoices_qbo[state.qb_id] = state
     qb_ids = {p.qb_id for p in b.payments}
     _load_existing(conn, b, qb_ids)
+    _drop_superseded(b)
     linked = {a.invoice_qb_id for p in b.payments for a in p.applications} | set(b.invoices_qbo)
     inv = schema.invoices
+    columns = (
+        inv.c.id,
+        inv.c.qb_id,
+        inv.c.invoice_number,
+        inv.c.total,
+        inv.c.qb_sync_token,
+        inv.c.qb_last_updated_at,
+        inv.c.qb_balance_sync_token,
+        inv.c.qb_balance_updated_at,
+    )
     for chunk in _chunks(sorted(linked)):
-        for r in conn.execute(
-            sa.select(inv.c.id, inv.c.qb_id, inv.c.invoice_number, inv.c.total).where(inv.c.qb_id.in_(chunk))
-        ):
-            b.invoices_cmms[r.qb_id] = CmmsInvoice(r.id, r.qb_id, r.invoice_number, r.total)
+        for r in conn.execute(sa.select(*columns).where(inv.c.qb_id.in_(chunk))):
+            held = newest(
+                Version(r.qb_sync_token, r.qb_last_updated_at),
+                Version(r.qb_balance_sync_token, r.qb_balance_updated_at),
+            )
+            b.invoices_cmms[r.qb_id] = CmmsInvoice(r.id, r.qb_id, r.invoice_number, r.total, held)
+    for qb_id, state in b.invoices_qbo.items():
+        known = b.invoices_cmms.get(qb_id)
+        staged = Version(state.sync_token, state.last_updated)
+        if known is not None and is_older(staged, known.qb_version):
+            b.stale_invoices[qb_id] = staged
     cust = schema.customers
     wanted = sorted({p.customer_qb_id for p in b.payments if p.customer_qb_id})
     for chunk in _chunks(wanted):
@@ -128,6 +177,27 @@ def _load_existing(conn: sa.Connection, b: PreparedBatch, qb_ids: set[str]) -> N
     for chunk in _chunks(sorted(by_id)):
         for r in conn.execute(sa.select(pa.c.payment_id, pa.c.invoice_id).where(pa.c.payment_id.in_(chunk))):
             b.previously_applied.setdefault(by_id[r.payment_id], set()).add(r.invoice_id)
+
+
+def _drop_superseded(b: PreparedBatch) -> None:
+    """Leave out staged payments older than the CMMS's (a deletion is final: never superseded)."""
+    held_rows = dict(b.existing)
+    kept: list[PaymentRecord] = []
+    for rec in b.payments:
+        held = held_rows.get(rec.qb_id)
+        if rec.status == "deleted" or held is None:
+            kept.append(rec)
+            continue
+        staged = Version(rec.sync_token, rec.last_updated)
+        held_version = Version(held["qb_sync_token"], held["qb_last_updated_at"])
+        held_deleted = held["status"] == "deleted"
+        if held_deleted or is_older(staged, held_version):
+            b.superseded.append(Superseded(rec.qb_id, staged, held_version, held_deleted))
+            b.existing.pop(rec.qb_id, None)
+            b.previously_applied.pop(rec.qb_id, None)
+        else:
+            kept.append(rec)
+    b.payments = kept
 
 
 def _split_links(b: PreparedBatch) -> None:

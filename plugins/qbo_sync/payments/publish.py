@@ -7,6 +7,13 @@ lines are replaced, and every touched invoice's paid amount, balance and status 
 from the applications of live payments. An edited, voided or deleted payment therefore corrects
 the invoice instead of counting twice, and publishing the same batch again changes nothing.
 
+Runs can publish beside each other (a backfill next to a scheduled run; the caller serialises them
+per realm): what an older read brought never replaces what a newer one published. Superseded
+payments (:class:`~qbo_sync.payments.prepare.Superseded`) are left as they are, with a note the log
+shows; each invoice's QuickBooks ``Balance`` is stored with its ``SyncToken`` and change time
+(``qb_balance``, ``qb_balance_sync_token``, ``qb_balance_updated_at``) only when the batch's copy is
+at least as new as the stored one, and a stale copy is not compared.
+
 Then the published invoices are validated (:data:`~qbo_sync.payments.suites.PUBLISHED_CHECKS`)
 before the commit; a failure raises :class:`PublishRejected` and the transaction rolls back.
 """
@@ -55,6 +62,7 @@ class PublishCounts:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0  # payment lines not applicable (unknown invoice, credit memo)
+    superseded: int = 0  # payments older than the CMMS's version, left as they are
     invoices: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -186,6 +194,31 @@ def _rederive(conn: sa.Connection, invoice_ids: list[int]) -> list[Any]:
     return rows
 
 
+def _store_qbo_balances(conn: sa.Connection, b: PreparedBatch, counts: PublishCounts) -> None:
+    """QuickBooks' Balance of each known invoice with its version, unless the copy is stale."""
+    inv = schema.invoices
+    for qb_id, state in sorted(b.invoices_qbo.items()):
+        cmms = b.invoices_cmms.get(qb_id)
+        if cmms is None:
+            continue
+        if qb_id in b.stale_invoices:
+            counts.notes.append(
+                f"invoice {cmms.number or qb_id} (QuickBooks {qb_id}): this batch's copy "
+                f"({b.stale_invoices[qb_id].describe()}) is older than the one the CMMS holds "
+                f"({cmms.qb_version.describe()}); its Balance was neither stored nor compared"
+            )
+            continue
+        conn.execute(
+            sa.update(inv)
+            .where(inv.c.id == cmms.id)
+            .values(
+                qb_balance=state.balance,
+                qb_balance_sync_token=state.sync_token,
+                qb_balance_updated_at=state.last_updated,
+            )
+        )
+
+
 def _lock_invoices(conn: sa.Connection, invoice_ids: list[int]) -> None:
     inv = schema.invoices
     for i in range(0, len(invoice_ids), 1000):
@@ -204,8 +237,13 @@ def publish(
     now = datetime.now(UTC)
     counts = PublishCounts()
     invoice_ids = sorted(b.touched_invoice_ids())
-    _lock_invoices(conn, invoice_ids)
+    stored = {i.id for qb, i in b.invoices_cmms.items() if qb in b.invoices_qbo}
+    _lock_invoices(conn, sorted(stored | set(invoice_ids)))
+    for s in b.superseded:
+        counts.notes.append(s.message())
+    counts.superseded = len(b.superseded)
     ids = _write_payments(conn, b, counts, now)
+    _store_qbo_balances(conn, b, counts)
     _write_applications(conn, b, ids, counts)
     rows = _rederive(conn, invoice_ids)
     counts.invoices = len(rows)

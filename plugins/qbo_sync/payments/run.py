@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from qbo_sync.payments.audit import AuditResult, validate
 from qbo_sync.payments.docs import write_data_docs
+from qbo_sync.payments.docs_retention import prune_data_docs
 from qbo_sync.payments.extract import PaymentExtract
 from qbo_sync.payments.frames import batch_frames
+from qbo_sync.payments.lock import publish_lock
 from qbo_sync.payments.prepare import prepare
 from qbo_sync.payments.publish import PublishRejected
 from qbo_sync.payments.publish import publish as apply_batch
@@ -87,7 +89,15 @@ def audit_batch(engine: sa.Engine, batch_id: int) -> dict[str, Any]:
 
 
 def publish_batch(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any]:
-    """Publish the audited batch in one transaction and move the watermark (see :mod:`.publish`)."""
+    """Publish the audited batch in one transaction and move the watermark (see :mod:`.publish`).
+
+    One publish per realm at a time (:func:`~qbo_sync.payments.lock.publish_lock`): a backfill
+    beside a scheduled run waits for the other's commit, then publishes against it."""
+    with publish_lock(engine, realm, batch_id):
+        return _publish(engine, realm, batch_id)
+
+
+def _publish(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any]:
     info, payloads = load_batch(engine, batch_id)
     mark = read_watermark(engine, realm)
     try:
@@ -98,12 +108,14 @@ def publish_batch(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any
                 log.info(note)
             for n in prepared.not_applied:
                 log.warning("payment %s: %s (%s)", n.payment_qb_id, n.reason, n.amount)
+            read = len(prepared.payments) + counts.superseded
             message = (
-                f"{len(prepared.payments)} payment(s): {counts.created} new, {counts.updated} changed, "
-                f"{counts.unchanged} unchanged; {counts.skipped} line(s) not applicable; "
+                f"{read} payment(s): {counts.created} new, {counts.updated} changed, "
+                f"{counts.unchanged} unchanged, {counts.superseded} superseded by a newer version; "
+                f"{counts.skipped} line(s) not applicable; "
                 f"{counts.invoices} invoice(s) re-derived"
             )
-            run_counts = {**counts.as_run(), "pulled": len(prepared.payments), "failed": 0}
+            run_counts = {**counts.as_run(), "pulled": read, "failed": 0}
             close_batch(
                 conn, info, status="published", counts=run_counts, message=message, validation=result.results
             )
@@ -121,6 +133,7 @@ def publish_batch(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any
             add_validation(conn, info.batch_id, "data_docs", docs)
         log.info("payments: batch %s Great Expectations Data Docs: %s", info.batch_id, docs["index"])
     log.info("payments: batch %s published: %s", info.batch_id, message)
+    prune_data_docs()  # the end of the run: old Data Docs go
     return {"batch_id": info.batch_id, **run_counts, "invoices": counts.invoices}
 
 
@@ -146,4 +159,5 @@ def quarantine(
             validation=result.results,
         )
     log.error(report)
+    prune_data_docs()  # the end of the run: old Data Docs go
     raise BatchQuarantined(info.batch_id, report)

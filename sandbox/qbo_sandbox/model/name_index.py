@@ -48,6 +48,7 @@ class NameIndex:
                 "Item": "item",
                 "Account": "account",
                 "Term": "term",
+                "PaymentMethod": "payment method",
             }
             kind = kinds[key[0]]
             raise faults.duplicate_name(kind)

@@ -17,6 +17,7 @@ from typing import Any
 
 from qbo_sandbox.clock import format_meta
 from qbo_sandbox.model.company import Company
+from qbo_sandbox.model.entities.payment_method import DEFAULTS as PAYMENT_METHODS
 from qbo_sandbox.model.seed_data import (
     ACCOUNTS,
     CITIES,
@@ -160,6 +161,8 @@ class _Seeder:
                 self.accounts[name] = acct["Id"]
             for term in TERMS:
                 self.co.create("Term", dict(term))
+            for method in PAYMENT_METHODS:  # QuickBooks' defaults, Ids 1-7 (Check = 2)
+                self.co.create("PaymentMethod", dict(method))
         self._parties()
         self._items()
         invoices = self._invoices()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from qbo_sandbox.model.entities import journal, names, payments, sales, terms
+from qbo_sandbox.model.entities import journal, names, payment_method, payments, sales, terms
 
 Prepare = Callable[[Any, dict[str, Any], "dict[str, Any] | None"], dict[str, Any]]
 
@@ -50,6 +50,7 @@ SPECS: dict[str, EntitySpec] = {
         EntitySpec("Employee", "name", names.prepare_employee, ("DisplayName", "party")),
         EntitySpec("Item", "name", names.prepare_item, ("Name", "Item")),
         EntitySpec("Term", "name", terms.prepare_term, ("Name", "Term")),
+        EntitySpec("PaymentMethod", "name", payment_method.prepare_payment_method, ("Name", "PaymentMethod")),
         EntitySpec("TaxAgency", "tax"),
         EntitySpec("Invoice", "txn", partial(sales.prepare_sales_form, entity="Invoice"), void="operation"),
         EntitySpec(

@@ -142,6 +142,8 @@ def _apply(co: Books, obj: dict[str, Any], old: dict[str, Any] | None, entity: s
 
 def prepare_payment(co: Books, obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     unapplied = _apply(co, obj, old, "Payment")
+    # an unknown PaymentMethod Id: 2500; an inactive one: 610 (qbo-api.md §6); the name is QBO's
+    resolve_ref(co, obj, "PaymentMethodRef", "PaymentMethod", required=False)
     obj["UnappliedAmt"] = as_json_number(unapplied)
     resolve_ref(co, obj, "DepositToAccountRef", "Account", required=False)
     co.set_default_account(obj, "DepositToAccountRef", "UndepositedFunds")

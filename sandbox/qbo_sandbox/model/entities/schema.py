@@ -179,6 +179,7 @@ CLASSES: dict[str, Props] = {
         **_TXN, "VendorRef": _REF, "PayType": None, "CheckPayment": "BillPaymentCheck",
         "CreditCardPayment": "BillPaymentCreditCard", "APAccountRef": _REF, "ProcessBillPayment": None,
     },
+    "PaymentMethod": {**_META, "Name": None, "Active": None, "Type": None},
     "Term": {
         **_META, "Name": None, "Active": None, "Type": None, "DueDays": None, "DiscountDays": None,
         "DiscountPercent": None, "DayOfMonthDue": None, "DueNextMonthDays": None,
