@@ -7,8 +7,8 @@ or deleted) show in the CMMS: each invoice's **paid amount, balance and status**
 `payment_links_not_applied` with the reason).
 
 1. **preflight**: the CMMS database is migrated; `qb_settings.enabled` and
-   `qb_settings.payment_sync_enabled` are on (else every task is *skipped* with the reason as its
-   skip message).
+   `qb_settings.payment_sync_enabled` are on (else every task is *skipped*, and the run's one green
+   box, **Switched off in QuickBooks settings**, says so in the grid with the reason in its log).
 2. **stage**: reads the window's changed payments (voided and deleted too) and the invoices whose
    balances moved: by CDC, or by `LastUpdatedTime` queries when the window is older than 29 days
    or holds 1000 objects or more. Staged in `sync_staging` under a `payment_batches` row.
@@ -96,4 +96,13 @@ with DAG(
 
         return run(audited, context)
 
-    publish(audit(stage(preflight())))
+    @task(task_display_name="Switched off in QuickBooks settings", trigger_rule="all_skipped", retries=1)
+    def switched_off(**context) -> dict:
+        """Runs only when preflight skipped the run: the grid's one green box, the reason its log."""
+        from qbo_sync.run_check import say_switched_off
+
+        return say_switched_off(context)
+
+    ready = preflight()
+    publish(audit(stage(ready)))
+    ready >> switched_off()

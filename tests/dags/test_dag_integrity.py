@@ -60,7 +60,7 @@ def test_dag_file_parses_without_heavy_imports(path):
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
 
 
-@pytest.mark.parametrize("dag_id", ["qbo_full_sync", "qbo_reconcile"])
+@pytest.mark.parametrize("dag_id", ["qbo_full_sync", "qbo_payments", "qbo_reconcile"])
 def test_a_switched_off_run_says_so_in_the_grid(dagbag, dag_id):
     """The task that runs only when preflight skipped the run carries the reason as its grid label."""
     task = dagbag.dags[dag_id].get_task("switched_off")

@@ -17,6 +17,11 @@ import sqlalchemy as sa
 from tests.dags.conftest import airflow_db  # noqa: F401 - Airflow metadata DB for dag.test()
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
+TASKS = ["preflight", "stage", "audit", "publish"]
+# a run that went through: every step succeeded, the switched-off box was skipped
+OK = {**dict.fromkeys(TASKS, "success"), "switched_off": "skipped"}
+# a switched-off run: every step skipped, its one green box says why
+SWITCHED_OFF = {**dict.fromkeys(TASKS, "skipped"), "switched_off": "success"}
 _seq = itertools.count(1)
 
 

@@ -8,13 +8,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.payments.conftest import World, q, run_payments
+from tests.payments.conftest import OK, SWITCHED_OFF, TASKS, World, payments_run, q, run_payments
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 D = Decimal
-TASKS = ["preflight", "stage", "audit", "publish"]
-
-OK = dict.fromkeys(TASKS, "success")
 
 
 def test_partial_split_unapplied_and_unknown_invoice(world: World, capsys: pytest.CaptureFixture) -> None:
@@ -193,7 +190,8 @@ def test_the_dag_owns_real_30_minute_windows() -> None:
     dag = DagBag(dag_folder=str(DAGS)).get_dag("qbo_payments")
     assert isinstance(dag.timetable, CronDataIntervalTimetable)
     assert (dag.max_active_runs, dag.catchup, dag.timetable.expression) == (1, False, "*/30 * * * *")
-    assert [t.task_id for t in dag.topological_sort()] == TASKS
+    assert [t.task_id for t in dag.topological_sort() if t.task_id in TASKS] == TASKS
+    assert dag.get_task("switched_off").upstream_task_ids == {"preflight"}
 
 
 def test_switches_skip_with_the_reason(world: World, sandbox: Any) -> None:
@@ -204,7 +202,10 @@ def test_switches_skip_with_the_reason(world: World, sandbox: Any) -> None:
     with world.engine.begin() as conn:
         conn.execute(sa.text("UPDATE qb_settings SET payment_sync_enabled = false WHERE id = 1"))
     sandbox.reset_counters()
-    assert run_payments() == dict.fromkeys(TASKS, "skipped")
+    tis = {ti.task_id: ti for ti in payments_run(None, "since_watermark").get_task_instances()}
+    assert {task: str(ti.state) for task, ti in tis.items()} == SWITCHED_OFF
+    said = tis["switched_off"].xcom_pull(task_ids="switched_off")
+    assert said == {"reason": str(said.get("reason"))} and "payment_sync_enabled = false" in said["reason"]
     assert sandbox.counters().get("cdc", 0) == 0 and sandbox.counters().get("query", 0) == 0
     with pytest.raises(AirflowSkipException) as skipped:
         preflight({"params": {}})
@@ -216,7 +217,7 @@ def test_switches_skip_with_the_reason(world: World, sandbox: Any) -> None:
         conn.execute(
             sa.text("UPDATE qb_settings SET payment_sync_enabled = true, enabled = false WHERE id = 1")
         )
-    assert run_payments() == dict.fromkeys(TASKS, "skipped")
+    assert run_payments() == SWITCHED_OFF
     assert sandbox.counters().get("cdc", 0) == 0
     with pytest.raises(
         AirflowSkipException, match=r"^QuickBooks sync is switched off \(qb_settings.enabled = false"

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from tests.payments.conftest import World, q, run_payments
+from tests.payments.conftest import OK, World, q, run_payments
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
-OK = dict.fromkeys(["preflight", "stage", "audit", "publish"], "success")
 
 
 def _row_of(html: str, text: str) -> str:

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.payments.conftest import World, q, run_payments
+from tests.payments.conftest import OK, World, q, run_payments
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
-OK = dict.fromkeys(["preflight", "stage", "audit", "publish"], "success")
 
 
 def test_old_watermark_reads_by_query_and_finds_deleted_payments(world: World, sandbox: Any) -> None:

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.payments.conftest import World, payments_run, q, run_payments
+from tests.payments.conftest import OK, World, payments_run, q, run_payments
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
-OK = dict.fromkeys(["preflight", "stage", "audit", "publish"], "success")
 HALF_HOUR = timedelta(minutes=30)
 
 
@@ -115,7 +114,7 @@ def test_one_catch_up_run_after_the_outage(world: World) -> None:
 
 # --- a real outage: the sandbox's server stopped (connections refused) ---------------------------
 
-DOWN = {"preflight": "success", "stage": "failed", "audit": "upstream_failed", "publish": "upstream_failed"}
+DOWN = {**OK, "stage": "failed", "audit": "upstream_failed", "publish": "upstream_failed"}
 QUICK_RETRY = timedelta(seconds=1)  # the DAG's 2 retries, 1 s apart instead of 1 minute
 
 
