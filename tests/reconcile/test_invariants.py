@@ -247,7 +247,7 @@ def _inject(
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
-    derandomize=True,
+    derandomize=os.environ.get("RECONCILE_RANDOM") != "1",  # 1: new examples each run (bug hunting)
     phases=PHASES,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
