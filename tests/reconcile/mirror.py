@@ -16,7 +16,8 @@ def client_for(sb: Any, **transport: Any) -> Any:
     return make_client(sb, **{"timeout": (2, 10), **transport})
 
 
-def _all(company: Any, entity: str, where: str = "") -> list[dict[str, Any]]:
+def all_objects(company: Any, entity: str, where: str = "") -> list[dict[str, Any]]:
+    """Every ``entity`` object of the sandbox company (read in process, pages of 1000)."""
     out, start = [], 1
     while True:
         page = company.query(f"SELECT * FROM {entity}{where} STARTPOSITION {start} MAXRESULTS 1000").get(
@@ -36,7 +37,7 @@ def mirror_books(engine: sa.Engine, company: Any, *, payments: bool = True) -> d
     ids: dict[str, dict[str, int]] = {"Customer": {}, "Vendor": {}, "Invoice": {}}
     with engine.begin() as conn:
         for entity, table in (("Customer", "customers"), ("Vendor", "vendors")):
-            for obj in _all(company, entity, " WHERE Active IN (true, false)"):
+            for obj in all_objects(company, entity, " WHERE Active IN (true, false)"):
                 ids[entity][obj["Id"]] = conn.execute(
                     sa.text(
                         f"INSERT INTO {table} (display_name, qb_id, qb_status) "
@@ -74,13 +75,13 @@ LINKED = {
 def _transactions(
     conn: sa.Connection, company: Any, ids: dict[str, dict[str, int]], *, payments: bool, lines: bool
 ) -> None:
-    for inv in _all(company, "Invoice"):
+    for inv in all_objects(company, "Invoice"):
         ids["Invoice"][inv["Id"]] = add_invoice(
             conn, ids, inv if payments else {**inv, "Balance": inv["TotalAmt"]}
         )
         if lines:
             add_invoice_lines(conn, ids, inv)
-    for bill in _all(company, "Bill"):
+    for bill in all_objects(company, "Bill"):
         conn.execute(
             sa.text(
                 "INSERT INTO purchase_invoices (bill_number, vendor_id, total, qb_id, qb_status) "
@@ -93,7 +94,7 @@ def _transactions(
                 "q": bill["Id"],
             },
         )
-    for je in _all(company, "JournalEntry"):
+    for je in all_objects(company, "JournalEntry"):
         debit = sum(
             Decimal(str(line["Amount"]))
             for line in je["Line"]
@@ -103,7 +104,7 @@ def _transactions(
             sa.text("INSERT INTO expenses (amount, qb_id, qb_status) VALUES (:a, :q, 'synced')"),
             {"a": debit, "q": je["Id"]},
         )
-    for pay in _all(company, "Payment") if payments else ():
+    for pay in all_objects(company, "Payment") if payments else ():
         add_payment(conn, ids, pay)
 
 
