@@ -26,10 +26,10 @@ payment run:
 - the reconciliation finds nothing (customer balances = CustomerBalance, aging = AgedReceivables,
   trial balance balanced) and the drift table is empty.
 
-Then one difference is injected on one side (a hand edit of an invoice's figures in QuickBooks, an
-unpulled payment, a void or delete in QuickBooks, a push QuickBooks refused, a CMMS total changed
-behind the sync's back) and the reconciliation, with no healing re-pull, must find it with the
-right check and cause.
+Then six differences are injected, each on its own invoice (a push QuickBooks refused, a void and a
+delete in QuickBooks, a hand edit of an invoice's figures in QuickBooks, an unpulled payment, a CMMS
+total changed behind the sync's back), and the reconciliation, with no healing re-pull, must find
+each on its invoice with the right check and cause.
 
 CMMS voids are drawn only for invoices no payment was ever applied to: voiding one whose payment
 was deleted in QuickBooks before its deletion was pulled quarantines every later payment batch
@@ -64,20 +64,18 @@ from tests.reconcile.qbo_books import QboBooks, money
 
 pytestmark = pytest.mark.postgres
 
-EXAMPLES = int(os.environ.get("RECONCILE_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("RECONCILE_EXAMPLES", "40"))
 # RECONCILE_SHRINK=0 reports a failing example as found (shrinking one can take minutes)
 PHASES = tuple(p for p in Phase if p is not Phase.shrink or os.environ.get("RECONCILE_SHRINK") != "0")
 CENTS = st.integers(min_value=100, max_value=50_000)
 SHARE = st.sampled_from([Decimal("0.25"), Decimal("0.5"), Decimal(1)])
-FAULT = st.one_of(
-    st.none(),
-    st.builds(
-        Fault,
-        kind=st.sampled_from((*FAULT_KINDS, "drop_after_commit")),  # the fast one, twice as often
-        times=st.sampled_from([1, 2, 2, 3, 4]),
-        target=st.sampled_from(tuple(TARGETS)),
-    ),
+SOME_FAULT = st.builds(
+    Fault,
+    kind=st.sampled_from((*FAULT_KINDS, "drop_after_commit")),  # the fast one, twice as often
+    times=st.sampled_from([1, 2, 2, 3, 4]),
+    target=st.sampled_from(tuple(TARGETS)),
 )
+FAULT = st.one_of(st.none(), SOME_FAULT, SOME_FAULT)
 INVOICE = st.builds(
     InvoiceSpec,
     customer=st.integers(0, 5),
@@ -105,16 +103,13 @@ QBO_WORK = st.one_of(
     st.tuples(st.just("memo"), st.integers(0, 30), st.none()),
 )
 OPS = st.lists(st.one_of(CREATE, CMMS_WORK, CMMS_WORK, QBO_WORK), min_size=3, max_size=14)
-INJECTED = st.sampled_from(
-    [
-        "none",
-        "hand_edit_total",
-        "payment_not_pulled",
-        "invoice_voided_in_qbo",
-        "invoice_deleted_in_qbo",
-        "failed_push",
-        "cmms_total_changed",
-    ]
+DIFFERENCES = (  # injected on one invoice each: (what, check, the cause the run must give)
+    ("refused_push", "invoice.failed_push", "failed push, not in QuickBooks"),
+    ("voided_in_qbo", "invoice.voided", "invoice voided in QuickBooks"),
+    ("deleted_in_qbo", "invoice.missing", "deleted in QuickBooks"),
+    ("hand_edit_total", "invoice.total", "invoice edited in QuickBooks after the push"),
+    ("payment_not_pulled", "invoice.balance", "payment recorded in QuickBooks not yet pulled"),
+    ("cmms_total_changed", "invoice.total", "QuickBooks computed a different total"),
 )
 KEEP = ("qbo_sync_alembic_version",)
 
@@ -207,31 +202,27 @@ def assert_books_agree(sb: Any, engine: sa.Engine, log: str) -> None:
 
 
 def _inject(
-    fault: str, engine: sa.Engine, cmms: CmmsInvoices, qbo: QboBooks, runs: Runs
-) -> tuple[str, str] | None:
-    """Make one side differ; returns the (check, cause start) the run must report."""
+    turn: int, engine: sa.Engine, cmms: CmmsInvoices, qbo: QboBooks, runs: Runs
+) -> list[tuple[str, str, str]]:
+    """Make the sides differ, each kind of :data:`DIFFERENCES` on its own invoice (``turn`` rotates
+    which ones); returns the (check, subject, cause start) the run must report."""
     with engine.connect() as conn:
-        linked = dict(
-            conn.execute(
-                sa.text("SELECT qb_id, id FROM invoices WHERE qb_id IS NOT NULL AND status <> 'void'")
-            ).all()
+        linked = set(
+            conn.execute(sa.text("SELECT qb_id FROM invoices WHERE qb_id IS NOT NULL AND status <> 'void'"))
+            .scalars()
+            .all()
         )
     live = [i for i in qbo.invoices() if i["Id"] in linked]
-    target = next((i for i in live if money(i["Balance"]) > 1), None)
-    unpaid = next((i for i in live if i["Balance"] == i["TotalAmt"] and money(i["TotalAmt"]) > 0), None)
-    if fault == "hand_edit_total" and target is not None:
-        qbo.add_line(target, Decimal("10.00"))
-        return "invoice.total", "invoice edited in QuickBooks after the push"
-    if fault == "payment_not_pulled" and target is not None:
-        qbo._payment(target["CustomerRef"], [(target["Id"], Decimal("1.00"))], Decimal("1.00"))
-        return "invoice.balance", "payment recorded in QuickBooks not yet pulled"
-    if fault == "invoice_voided_in_qbo" and unpaid is not None:
-        qbo.co.void("Invoice", {"Id": unpaid["Id"], "SyncToken": unpaid["SyncToken"]})
-        return "invoice.voided", "invoice voided in QuickBooks"
-    if fault == "invoice_deleted_in_qbo" and unpaid is not None:
-        qbo.co.delete("Invoice", {"Id": unpaid["Id"], "SyncToken": unpaid["SyncToken"]})
-        return "invoice.missing", "deleted in QuickBooks"
-    if fault == "failed_push" and target is not None:
+    live = live[turn % len(live) :] + live[: turn % len(live)]
+    unpaid = [i for i in live if i["Balance"] == i["TotalAmt"] and money(i["TotalAmt"]) > 0]
+    # a void or delete needs an invoice with nothing paid; the rest any open one not used yet
+    picks = dict(zip(("voided_in_qbo", "deleted_in_qbo"), unpaid, strict=False))
+    used = {i["Id"] for i in picks.values()}
+    others = [i for i in live if money(i["Balance"]) > 1 and i["Id"] not in used]
+    picks.update(zip(("hand_edit_total", "payment_not_pulled", "cmms_total_changed"), others, strict=False))
+    expected = []
+    target = next(iter(picks.values()), None)
+    if target is not None:
         # a bookkeeper typed an invoice into QuickBooks with the number the CMMS then gives its own:
         # the push refuses to make a second document with that number
         item = next(ln for ln in target["Line"] if ln["DetailType"] == "SalesItemLineDetail")
@@ -241,15 +232,26 @@ def _inject(
         cmms.create(InvoiceSpec(0, ((0, 1, 1000),)), number="P-9999")
         counts = runs.push()
         assert counts is not None and counts.failed == 1, runs.log
-        return "invoice.failed_push", "failed push, not in QuickBooks"
-    if fault == "cmms_total_changed" and target is not None:
-        with engine.begin() as conn:
-            conn.execute(
-                sa.text("UPDATE invoices SET total = total + 1, balance = balance + 1 WHERE qb_id = :q"),
-                {"q": target["Id"]},
-            )
-        return "invoice.total", "QuickBooks computed a different total"
-    return None
+        expected.append(("refused_push", "P-9999"))
+    for what, inv in picks.items():
+        ref = {"Id": inv["Id"], "SyncToken": inv["SyncToken"]}
+        if what == "voided_in_qbo":
+            qbo.co.void("Invoice", ref)
+        elif what == "deleted_in_qbo":
+            qbo.co.delete("Invoice", ref)
+        elif what == "hand_edit_total":
+            qbo.add_line(inv, Decimal("10.00"))
+        elif what == "payment_not_pulled":
+            qbo._payment(inv["CustomerRef"], [(inv["Id"], Decimal("1.00"))], Decimal("1.00"))
+        else:
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text("UPDATE invoices SET total = total + 1, balance = balance + 1 WHERE qb_id = :q"),
+                    {"q": inv["Id"]},
+                )
+        expected.append((what, inv["DocNumber"]))
+    checks = {what: (check, cause) for what, check, cause in DIFFERENCES}
+    return [(checks[what][0], f"invoice {number}", checks[what][1]) for what, number in expected]
 
 
 @settings(
@@ -263,11 +265,18 @@ def _inject(
         HealthCheck.data_too_large,
     ],
 )
-@given(setup_fault=FAULT, ops=OPS, last=st.tuples(FAULT, FAULT), fault=INJECTED)
+@given(
+    setup_fault=FAULT,
+    new=st.lists(INVOICE, min_size=1, max_size=3),
+    ops=OPS,
+    last=st.tuples(SOME_FAULT, FAULT),
+    turn=st.integers(0, 40),
+)
 # Always run too: a create whose answers are lost until the run gives up, left to the next push,
 # which adopts it; a hand edit in QuickBooks the next sparse update meets as 5010; a void pushed.
 @example(
     setup_fault=Fault("503", 1),
+    new=[],
     ops=[
         ("create", InvoiceSpec(1, ((0, 1, 1000), (1, 2, 4550)), tax=1, discount=5, days_ago=45)),
         ("push", None, True),
@@ -282,10 +291,10 @@ def _inject(
         ("push", Fault("drop_after_commit", 2), True),
     ],
     last=(Fault("500", 1, "batch"), Fault("drop", 1, "cdc")),
-    fault="hand_edit_total",
+    turn=3,
 )
 def test_books_agree_after_random_work_on_both_sides_and_injected_drift_is_found(
-    sandbox, cmms_engine, setup_fault, ops, last, fault
+    sandbox, cmms_engine, setup_fault, new, ops, last, turn
 ) -> None:
     sandbox.reset()
     _fresh(cmms_engine)
@@ -298,11 +307,11 @@ def test_books_agree_after_random_work_on_both_sides_and_injected_drift_is_found
     cmms = CmmsInvoices(cmms_engine, sandbox.company, today)
     qbo = QboBooks(sandbox, cmms.void_numbers)
 
-    for op in ops:
+    for op in [("create", spec) for spec in new] + ops:
         _apply(op, cmms, qbo, runs)
     for name in sorted({op[0] for op in ops}):
         event(f"drew {name}")
-    # the last push and payment run, under faults too, then run again until they get through
+    # the last push (under a fault) and payment run, run again until they get through
     pushed = runs.push(last[0])
     assert pushed is not None and pushed.failed == 0, "\n".join(runs.log)
     runs.pull_payments(last[1])
@@ -322,12 +331,18 @@ def test_books_agree_after_random_work_on_both_sides_and_injected_drift_is_found
     with cmms_engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM sync_drift")).scalar() == 0
 
-    expected = _inject(fault, cmms_engine, cmms, qbo, runs)
-    event(f"injected: {fault if expected else 'nothing'}")
+    expected = _inject(turn, cmms_engine, cmms, qbo, runs)
+    event(f"differences injected: {len(expected)} of {len(DIFFERENCES)}")
     after = reconcile(cmms_engine, runs.client, sandbox.realm_id, as_of=today, run_id="prop", heal=False)
-    if expected is None:
-        assert after["differences"] == 0
-        return
+    assert after["validation"]["success"] is (not expected)
     with cmms_engine.connect() as conn:
-        found = conn.execute(sa.text("SELECT check_name, cause FROM sync_drift WHERE status = 'open'")).all()
-    assert any(c == expected[0] and cause.startswith(expected[1]) for c, cause in found), (expected, found)
+        found = conn.execute(
+            sa.text("SELECT check_name, subject, cause FROM sync_drift WHERE status = 'open'")
+        ).all()
+    for check, subject, cause in expected:
+        assert any((c, s) == (check, subject) and why.startswith(cause) for c, s, why in found), (
+            check,
+            subject,
+            cause,
+            found,
+        )
