@@ -220,3 +220,45 @@ def test_unpulled_payment_is_healed_by_the_same_run_through_the_payment_pipeline
     )
     assert row.paid_amount + row.balance == row.total
     assert drifts(engine) == {}  # nothing waits for a person: the customer's balance agrees again
+
+
+def test_voids_compare_by_side_and_a_total_edit_is_told_from_the_figure_the_push_stored(
+    engine, client, sb
+) -> None:
+    unpaid = [
+        i
+        for i in sb.company.query("SELECT * FROM Invoice MAXRESULTS 1000")["Invoice"]
+        if Decimal(str(i["Balance"])) == Decimal(str(i["TotalAmt"])) > 0
+    ]
+    both, cmms_only, stored = unpaid[0], unpaid[1], unpaid[2]
+    sb.company.void("Invoice", {"Id": both["Id"], "SyncToken": both["SyncToken"]})
+    later = sb.company.read("Invoice", stored["Id"])  # touched in QuickBooks after the push (memo)
+    sb.company.update(
+        "Invoice",
+        {"Id": later["Id"], "SyncToken": later["SyncToken"], "sparse": True, "CustomerMemo": {"value": "x"}},
+    )
+    with engine.begin() as conn:
+        # voided in the CMMS: the CMMS keeps its figures, QuickBooks zeroes them (the push voided it)
+        conn.execute(
+            sa.text("UPDATE invoices SET status = 'void' WHERE qb_id IN (:a, :b)"),
+            {"a": both["Id"], "b": cmms_only["Id"]},
+        )
+        # the CMMS total moved after the push; QuickBooks still has the total the push stored
+        conn.execute(
+            sa.text(
+                "UPDATE invoices SET qb_total_amt = total, total = total + 2, balance = balance + 2, "
+                "qb_last_updated_at = now() - interval '1 day' WHERE qb_id = :q"
+            ),
+            {"q": stored["Id"]},
+        )
+    run(engine, client, sb)
+    found = drifts(engine)
+    assert not [k for k in found if k.endswith(f"invoice {both['DocNumber']}")]  # void on both sides
+    only = found[f"invoice.voided|invoice {cmms_only['DocNumber']}"]
+    assert only["cause"] == (
+        "invoice voided in the CMMS, not in QuickBooks (the void was not pushed, or QuickBooks refused it)"
+    )
+    assert (only["cmms_value"], only["qbo_value"]) == ("void", "open")
+    assert only["amount_at_stake"] == Decimal(str(cmms_only["TotalAmt"])).quantize(Decimal("0.01"))
+    total = found[f"invoice.total|invoice {stored['DocNumber']}"]
+    assert total["cause"] == "QuickBooks computed a different total than the CMMS (tax or rounding)"

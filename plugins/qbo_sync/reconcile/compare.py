@@ -3,8 +3,10 @@
 A :class:`Drift` is one difference: which check found it, about what, both values, the amount at
 stake and the likely cause in words a bookkeeper reads. Amounts compare to the cent.
 
-Causes are inferred from what each side knows (documented per check): an object QuickBooks edited
-after the CMMS last synced it was "edited in QuickBooks after the push"; a linked Id QuickBooks no
+Causes are inferred from what each side knows (documented per check): a total or tax QuickBooks
+changed after the push (it differs from the figure the push stored, or, where none was stored, the
+object changed after the CMMS last synced it) was "edited in QuickBooks after the push"; an invoice
+voided on one side only says which side; a linked Id QuickBooks no
 longer has was "deleted in QuickBooks"; a balance QuickBooks shows lower than the CMMS is a
 "payment recorded in QuickBooks not yet pulled", higher a "payment voided or deleted in QuickBooks
 not yet pulled".
@@ -75,10 +77,24 @@ def journal_total(obj: dict[str, Any]) -> tuple[Decimal, Decimal]:
     return sums["Debit"], sums["Credit"]
 
 
+# QuickBooks' own figures the push stored when QuickBooks last agreed to the record
+STORED_FIGURES = {"total": "qb_total_amt", "tax": "qb_total_tax"}
+
+
 def _edited_after(obj: dict[str, Any], row: dict[str, Any]) -> bool:
     stamp = (obj.get("MetaData") or {}).get("LastUpdatedTime")
     known = row.get("qb_last_updated_at")
     return bool(stamp and known and parse_qbo_time(stamp) > known)
+
+
+def _edited_figure(figure: str, qbo: Decimal, row: dict[str, Any], obj: dict[str, Any]) -> bool:
+    """Whether QuickBooks changed ``figure`` after the push. The figure the push stored says so
+    exactly; ``LastUpdatedTime`` only when none was stored, since QuickBooks also moves it when a
+    payment is applied to the record, which changes no total."""
+    stored = row.get(STORED_FIGURES.get(figure, ""))
+    if stored is not None:
+        return money(stored) != qbo
+    return _edited_after(obj, row)
 
 
 def _subject(kind: TxnKind, row: dict[str, Any]) -> str:
@@ -162,7 +178,25 @@ def compare_linked(
 
 
 def _compare_one(kind: TxnKind, row: dict[str, Any], obj: dict[str, Any]) -> list[Drift]:
-    if kind is not JOURNAL and is_voided(obj) and row.get("status") != "void":
+    if kind is not JOURNAL and row.get("status") == "void":
+        # Voided on both sides: QuickBooks zeroed its figures, the CMMS keeps the original ones for
+        # the record; neither counts in a balance, so there is nothing to compare.
+        if is_voided(obj):
+            return []
+        amount = money(obj.get("TotalAmt"))
+        return [
+            _drift(
+                kind,
+                row,
+                "voided",
+                f"{kind.label} voided in the CMMS, not in QuickBooks (the void was not pushed, or "
+                "QuickBooks refused it)",
+                cmms_value="void",
+                qbo_value="open",
+                amount_at_stake=amount,
+            )
+        ]
+    if kind is not JOURNAL and is_voided(obj):
         amount = money(row.get("total"))
         return [
             _drift(
@@ -176,12 +210,11 @@ def _compare_one(kind: TxnKind, row: dict[str, Any], obj: dict[str, Any]) -> lis
             )
         ]
     out: list[Drift] = []
-    edited = _edited_after(obj, row)
     total_gap = ZERO
     for figure, cmms, qbo in _total_figures(kind, row, obj):
         if cmms == qbo:
             continue
-        cause = _figure_cause(kind, figure, cmms, qbo, edited)
+        cause = _figure_cause(kind, figure, cmms, qbo, _edited_figure(figure, qbo, row, obj))
         if figure == "total":
             total_gap = cmms - qbo
         elif figure == "balance" and cmms - qbo == total_gap:
