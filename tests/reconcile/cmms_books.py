@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from qbo_sync.mapping import Mapping
 from qbo_sync.qbo.errors import RetriableError
 from qbo_sync.sync import EntitySync, SyncCounts
-from qbo_sync.sync.txn import TransactionPush
+from qbo_sync.sync.push.txn import TransactionPush
 from tests.reconcile.mirror import client_for
 from tests.transactions.txn_helpers import MASTERS
 
