@@ -96,25 +96,34 @@ def test_published_expectations() -> None:
         "balance",
         "paid_plus_balance",
         "qbo_balance",
+        "qbo_paid",
     ]
     frame = pd.DataFrame(
         [
-            ["1", "WO-1", 1000, 400, 600, 1000, 600],  # right
-            ["2", "WO-2", 1000, 400, 600, 1000, NAN],  # QuickBooks changed it later: not compared
-            ["3", "WO-3", 1000, 400, 500, 900, 500],  # paid + balance != total
-            ["4", "WO-4", 1000, 400, 600, 1000, 700],  # CMMS balance != QuickBooks' Balance
+            ["1", "WO-1", 1000, 400, 600, 1000, 600, 400],  # right
+            ["2", "WO-2", 1000, 400, 600, 1000, NAN, NAN],  # QuickBooks changed it later: not compared
+            ["3", "WO-3", 1000, 400, 500, 900, 500, 400],  # paid + balance != total
+            ["4", "WO-4", 1000, 400, 600, 1000, 700, 300],  # CMMS balance and paid != QuickBooks'
+            ["5", "WO-5", 1000, 0, 1000, 1000, NAN, 0],  # voided in QuickBooks: only paid compared
+            ["6", "WO-6", 1000, 400, 600, 1000, NAN, 500],  # total edited there, a payment not applied
         ],
         columns=cols,
     )
     result = validate({"invoices": frame}, PUBLISHED_CHECKS, "t")
     failed = {f.check: f.rows for f in result.findings}
+    paid_check = "the CMMS paid amount equals what QuickBooks shows paid (TotalAmt - Balance)"
     assert set(failed) == {
         "paid amount + balance = total",
         "the CMMS balance equals QuickBooks' invoice Balance",
+        paid_check,
     }
     assert [r["invoice"] for r in failed["paid amount + balance = total"]] == ["3"]
     assert failed["the CMMS balance equals QuickBooks' invoice Balance"] == [
         {"invoice": "4", "invoice_number": "WO-4", "balance": "6.00", "qbo_balance": "7.00"}
+    ]
+    assert [(r["invoice"], r["paid_amount"], r["qbo_paid"]) for r in failed[paid_check]] == [
+        ("4", "4.00", "3.00"),
+        ("6", "4.00", "5.00"),
     ]
 
 

@@ -258,3 +258,34 @@ def test_corrupt_batch_is_quarantined_then_retried(world: World, sandbox: Any) -
         "60.00"
     )
     assert world.log(good["Id"])["paid"] and world.log("990001") == {}
+
+
+def test_an_invoice_voided_after_its_payment_was_deleted_does_not_hold_payments_back(world: World) -> None:
+    """Voided in QuickBooks (zeroed: TotalAmt 0, Balance 0) while the CMMS keeps its total by the
+    contract: the balances cannot agree, and that difference is the reconciliation's to report. The
+    payment runs go on, check what QuickBooks shows paid (0 = 0), and say why the balance was not
+    compared; a later payment on another invoice is applied."""
+    assert run_payments() == OK
+    a_id, a_qb = world.invoice("120.00")
+    b_id, b_qb = world.invoice("80.00")
+    pay = world.pay("120.00", {a_qb: "120.00"}, "CHK-30")
+    assert run_payments() == OK
+    world.client.delete(
+        "Payment", pay["Id"], world.current(pay["Id"])["SyncToken"], request_id=f"d-{pay['Id']}"
+    )
+    current = world.sandbox.company.read("Invoice", a_qb)
+    world.client.void("Invoice", a_qb, current["SyncToken"], request_id=f"v-{a_qb}")
+    with world.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE invoices SET status = 'void' WHERE id = :i"), {"i": a_id})
+
+    assert run_payments() == OK
+    assert world.invoice_row(a_id) == (D("0.00"), D("120.00"), "void")
+    assert world.qbo_balance(a_qb) == D("0.00")
+    (batch,) = q(world.engine, "SELECT status, report FROM payment_batches ORDER BY id DESC LIMIT 1")
+    assert batch.status == "published"
+    assert "QuickBooks' total is 0.00 but the CMMS total is 120.00" in str(batch.report)
+
+    later = world.pay("30.00", {b_qb: "30.00"}, "CHK-31")
+    assert run_payments() == OK
+    assert world.invoice_row(b_id) == (D("30.00"), D("50.00"), "partial")
+    assert world.log(later["Id"])["status"] == "active"

@@ -32,6 +32,7 @@ MONEY = {
     "paid_amount",
     "balance",
     "qbo_balance",
+    "qbo_paid",
     "paid_plus_balance",
 }
 

@@ -62,20 +62,29 @@ def batch_frames(b: PreparedBatch) -> dict[str, Any]:
 
 
 def published_frame(b: PreparedBatch, rows: list[Any], window_end: datetime | None) -> dict[str, Any]:
-    """The touched invoices as the publish transaction left them, next to QuickBooks' Balance.
+    """The touched invoices as the publish transaction left them, next to QuickBooks' figures.
 
-    QuickBooks' balance is left out (not compared) for an invoice QuickBooks changed at or after
-    the window's end: it may include payments a later window publishes; and for an invoice whose
-    copy in this batch is older than the version the CMMS holds (``b.stale_invoices``: a run that
-    read QuickBooks later has published already).
+    ``qbo_paid`` is what QuickBooks shows paid (``TotalAmt - Balance``): the payments this pipeline
+    applies, whatever else changed on the invoice. ``qbo_balance`` is compared only where both
+    sides agree on the total: an invoice voided in QuickBooks (zeroed) or with its amount edited
+    there has a different total, a difference the reconciliation reports with its cause; holding
+    every later payment batch back for it would stall the pipeline on one record.
+
+    Both are left out (not compared) for an invoice QuickBooks changed at or after the window's
+    end: they may include payments a later window publishes; and for an invoice whose copy in this
+    batch is older than the version the CMMS holds (``b.stale_invoices``: a run that read
+    QuickBooks later has published already).
     """
     import pandas as pd
 
+    nan = float("nan")
     data = []
     for r in rows:
         state = b.invoices_qbo.get(r.qb_id)
         later = state is None or (window_end is not None and (state.last_updated or window_end) >= window_end)
         later = later or r.qb_id in b.stale_invoices
+        known = not later and state is not None and state.total is not None and state.balance is not None
+        same_total = known and state.total == r.total
         data.append(
             {
                 "invoice": r.qb_id,
@@ -84,7 +93,8 @@ def published_frame(b: PreparedBatch, rows: list[Any], window_end: datetime | No
                 "paid_amount": cents(r.paid_amount),
                 "balance": cents(r.balance),
                 "paid_plus_balance": cents(r.paid_amount + r.balance),
-                "qbo_balance": float("nan") if later else cents(state.balance),
+                "qbo_balance": cents(state.balance) if same_total else nan,
+                "qbo_paid": cents(state.total - state.balance) if known else nan,
             }
         )
     columns = [
@@ -95,5 +105,22 @@ def published_frame(b: PreparedBatch, rows: list[Any], window_end: datetime | No
         "balance",
         "paid_plus_balance",
         "qbo_balance",
+        "qbo_paid",
     ]
     return {"invoices": pd.DataFrame(data, columns=columns)}
+
+
+def totals_apart(b: PreparedBatch, rows: list[Any]) -> list[str]:
+    """Notes for the run's log: invoices whose QuickBooks total is not the CMMS total."""
+    notes = []
+    for r in rows:
+        state = b.invoices_qbo.get(r.qb_id)
+        if state is None or state.total is None or state.total == r.total:
+            continue
+        notes.append(
+            f"invoice {r.invoice_number or r.qb_id} (QuickBooks {r.qb_id}): QuickBooks' total is "
+            f"{state.total:.2f} but the CMMS total is {r.total:.2f} (voided or edited in QuickBooks?); "
+            "its payments were applied and checked against what QuickBooks shows paid, its balance "
+            "was not compared; the reconciliation (qbo_reconcile) reports the difference"
+        )
+    return notes

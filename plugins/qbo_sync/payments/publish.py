@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from qbo_sync.db import schema
 from qbo_sync.payments.audit import AuditResult, validate
-from qbo_sync.payments.frames import published_frame
+from qbo_sync.payments.frames import published_frame, totals_apart
 from qbo_sync.payments.parse import PaymentRecord
 from qbo_sync.payments.prepare import PreparedBatch
 from qbo_sync.payments.suites import PUBLISHED_CHECKS
@@ -247,6 +247,7 @@ def publish(
     _write_applications(conn, b, ids, counts)
     rows = _rederive(conn, invoice_ids)
     counts.invoices = len(rows)
+    counts.notes += totals_apart(b, rows)
     audit = validate(published_frame(b, rows, window_end), PUBLISHED_CHECKS, "payments_published")
     if not audit.success:
         raise PublishRejected(audit)

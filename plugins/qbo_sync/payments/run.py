@@ -117,7 +117,13 @@ def _publish(engine: sa.Engine, realm: str, batch_id: int) -> dict[str, Any]:
             )
             run_counts = {**counts.as_run(), "pulled": read, "failed": 0}
             close_batch(
-                conn, info, status="published", counts=run_counts, message=message, validation=result.results
+                conn,
+                info,
+                status="published",
+                counts=run_counts,
+                message=message,
+                report="\n".join(counts.notes) or None,  # what a person should know, kept with the batch
+                validation=result.results,
             )
             window = PaymentWindow(info.window_start, info.window_end, info.window_kind)
             new_mark = next_watermark(mark, window, info.window_end) if info.window_end else mark

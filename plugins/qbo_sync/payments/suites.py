@@ -96,4 +96,10 @@ PUBLISHED_CHECKS: tuple[Check, ...] = (
         "ExpectColumnPairValuesToBeEqual",
         {"column_A": "balance", "column_B": "qbo_balance", "ignore_row_if": "either_value_is_missing"},
     ),
+    Check(
+        "the CMMS paid amount equals what QuickBooks shows paid (TotalAmt - Balance)",
+        "invoices",
+        "ExpectColumnPairValuesToBeEqual",
+        {"column_A": "paid_amount", "column_B": "qbo_paid", "ignore_row_if": "either_value_is_missing"},
+    ),
 )
