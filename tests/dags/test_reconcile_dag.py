@@ -51,7 +51,7 @@ def test_agreeing_books_pass_then_an_unpulled_payment_fails_the_run_visibly(
 ) -> None:
     mirror_books(cmms, sandbox.company)
     sandbox.reset_counters()
-    assert run_dag() == {"preflight": "success", "reconcile": "success"}
+    assert run_dag() == {"preflight": "success", "reconcile": "success", "switched_off": "skipped"}
     assert open_drifts(cmms) == []
     counters = sandbox.counters()
     assert counters["report"] == 4 and counters["query"] == 3 and counters["write"] == 0

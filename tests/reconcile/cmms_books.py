@@ -174,16 +174,13 @@ class CmmsInvoices:
         return inv
 
     def void(self, index: int, paid_in_qbo: set[str]) -> int | None:
-        """Void one CMMS invoice (any, history included) that no payment was ever applied to: none
-        in QuickBooks now (``paid_in_qbo``: invoice numbers with payments applied there) and none
-        the payment pipeline ever recorded. (An invoice voided after its payment was deleted in
-        QuickBooks stalls the payment pipeline: see the report of issue 10's property runs.)"""
+        """Void one CMMS invoice (any, history included) with no payment applied in QuickBooks now
+        (``paid_in_qbo``: invoice numbers with payments applied there; QuickBooks refuses to void
+        those). One whose payment was deleted in QuickBooks, even before the payment pipeline pulled
+        the deletion, is fair game: the pipeline must not stall on it."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.text(
-                    "SELECT id, invoice_number FROM invoices i WHERE status <> 'void' AND NOT EXISTS "
-                    "(SELECT 1 FROM payment_applications a WHERE a.invoice_id = i.id) ORDER BY id"
-                )
+                sa.text("SELECT id, invoice_number FROM invoices i WHERE status <> 'void' ORDER BY id")
             ).all()
         candidates = [int(i) for i, number in rows if number not in paid_in_qbo]
         if not candidates:

@@ -31,9 +31,10 @@ delete in QuickBooks, a hand edit of an invoice's figures in QuickBooks, an unpu
 total changed behind the sync's back), and the reconciliation, with no healing re-pull, must find
 each on its invoice with the right check and cause.
 
-CMMS voids are drawn only for invoices no payment was ever applied to: voiding one whose payment
-was deleted in QuickBooks before its deletion was pulled quarantines every later payment batch
-(the payment pipeline re-derives the void invoice's balance as total - paid, QuickBooks says 0).
+CMMS voids are drawn for any invoice QuickBooks shows nothing paid on, including one whose payment
+was deleted in QuickBooks before the deletion was pulled (that once quarantined every later payment
+batch: the pipeline now compares what QuickBooks shows paid, and the balance only where both sides
+agree on the total).
 
 Runtime: ``EXAMPLES`` random examples plus the explicit one, 2-5 s each (scripted timeouts wait
 1 s), about 2 minutes on 2 cores; no deadline for the same reason. ``RECONCILE_EXAMPLES`` sets the
