@@ -14,9 +14,12 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO.parent / "shared" / "qbo-fixtures"
@@ -135,6 +138,28 @@ def sandbox() -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture()
+def sb(sandbox: Any) -> Any:
+    """The module's sandbox, reseeded with the demo company and with zeroed counters."""
+    sandbox.reset()
+    sandbox.reset_counters()
+    return sandbox
+
+
+@pytest.fixture()
+def engine(pg_url: str) -> Iterator[sa.Engine]:
+    """A CMMS database migrated to head (a fresh one per test)."""
+    from qbo_sync.db.engine import create_engine
+    from qbo_sync.db.migrate import upgrade
+
+    upgrade(pg_url)
+    eng = create_engine(pg_url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
 
 
 @pytest.fixture()

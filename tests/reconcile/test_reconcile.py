@@ -26,13 +26,6 @@ REALM_AS_OF = date(2026, 12, 1)
 
 
 @pytest.fixture()
-def sb(sandbox: Any) -> Any:
-    sandbox.reset()
-    sandbox.reset_counters()
-    return sandbox
-
-
-@pytest.fixture()
 def engine(pg_url: str, sb: Any) -> Iterator[sa.Engine]:
     upgrade(pg_url)
     eng = create_engine(pg_url)

@@ -8,46 +8,22 @@ answers (``fault:<code>``); none may be a 2010 (unknown property) or a 4001 (bad
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
-from qbo_sync.db.engine import create_engine
-from qbo_sync.db.migrate import upgrade
 from qbo_sync.mapping import load_mappings
 from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
 from qbo_sync.sync import EntitySync
+from tests.sync.conftest import StaticTokens
 
 ORDER = ("accounts", "tax_codes", "tax_rates", "customers", "items", "vendors")
 
 
-class _Tokens:
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def access_token(self) -> str:
-        return self.token
-
-    def refresh(self, rejected_token: str) -> str:
-        raise AssertionError("the sandbox refused a fresh access token")
-
-
-@pytest.fixture()
-def engine(pg_url: str) -> Iterator[sa.Engine]:
-    upgrade(pg_url)
-    eng = create_engine(pg_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-
-
 def _run(sandbox: Any, engine: sa.Engine, key: str) -> dict[str, Any]:
-    tokens = _Tokens(sandbox.issue_tokens()["access_token"])
+    tokens = StaticTokens(sandbox.issue_tokens()["access_token"])
     transport = Transport(
         sandbox.url, sandbox.realm_id, tokens, budget=RequestBudget(), sleep=lambda _s: None
     )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from qbo_sync.db.engine import create_engine
-from qbo_sync.db.migrate import upgrade
 from qbo_sync.mapping import Mapping, load_mappings
 from qbo_sync.qbo.budget import RequestBudget
 from qbo_sync.qbo.client import QBOClient
@@ -30,24 +28,6 @@ class StaticTokens:
 
     def refresh(self, rejected_token: str) -> str:
         raise AssertionError("the sandbox refused a fresh access token")
-
-
-@pytest.fixture()
-def sb(sandbox: Any) -> Any:
-    """The module's sandbox, reseeded with the demo company and with zeroed counters."""
-    sandbox.reset()
-    sandbox.reset_counters()
-    return sandbox
-
-
-@pytest.fixture()
-def engine(pg_url: str) -> Iterator[sa.Engine]:
-    upgrade(pg_url)
-    eng = create_engine(pg_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 @pytest.fixture()

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the sync suite's fixtures are imported by name (they are parameters here)
 """Fixtures of the transaction-push tests: a migrated PostgreSQL CMMS whose accounts, tax codes,
 customers, items and vendors are synced with a reseeded sandbox company, and a push runner."""
 
@@ -16,7 +15,6 @@ from qbo_sync.qbo.client import QBOClient
 from qbo_sync.qbo.transport import Transport
 from qbo_sync.sync import EntitySync, SyncCounts
 from qbo_sync.sync.push.txn import TransactionPush
-from tests.sync.conftest import engine, sb  # noqa: F401 - the same reseeded sandbox and migrated CMMS
 from tests.transactions.txn_helpers import MASTERS, StaticTokens
 
 

@@ -16,7 +16,7 @@ from qbo_sync.demo import seed_demo
 from qbo_sync.demo.payment import DemoPaymentError, record_demo_payment
 from qbo_sync.demo.redirect import follow_port, local_redirect_uris
 from qbo_sync.qbo.client import QBOClient
-from tests.sync.conftest import client, engine, mappings, run_sync, sb  # noqa: F401
+from tests.sync.conftest import client, mappings, run_sync  # noqa: F401
 from tests.sync.sync_helpers import rows, scalar
 from tests.transactions.conftest import push  # noqa: F401
 from tests.transactions.txn_helpers import qbo

@@ -17,7 +17,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from qbo_sync.report import failed_records_message, run_report
 from qbo_sync.ui import conflicts, entities, settings_store
 from qbo_sync.ui.entities import RecordQuery
-from tests.sync.conftest import client, engine, mappings, run_sync, sb  # noqa: F401 - fixtures
+from tests.sync.conftest import client, mappings, run_sync  # noqa: F401 - fixtures
 from tests.sync.sync_helpers import execute, rows, scalar
 
 pytestmark = pytest.mark.postgres

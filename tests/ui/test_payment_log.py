@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,19 +10,6 @@ from qbo_sync.ui.payments import payment_log
 from tests.sync.sync_helpers import execute
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture()
-def engine(pg_url: str) -> Iterator[sa.Engine]:
-    from qbo_sync.db.engine import create_engine
-    from qbo_sync.db.migrate import upgrade
-
-    upgrade(pg_url)
-    eng = create_engine(pg_url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
 
 
 def test_each_payment_with_method_reference_amount_and_the_invoices_it_paid(engine: sa.Engine) -> None:
