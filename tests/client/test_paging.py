@@ -68,6 +68,19 @@ def test_the_count_rides_with_page_two_so_a_full_last_page_ends_the_read(ahead: 
     assert sorted(plain + counted) == list(range(1, total + 1, 10)) + ([11] if total == 10 else [])
 
 
+def test_a_count_the_rows_outnumber_is_stale_and_the_read_goes_on() -> None:
+    # rows created while paging: the count said 15, a page ends at 20, so it cannot be the end
+    calls: list[int] = []
+
+    def fetch(start: int) -> Page:
+        calls.append(start)
+        return Page(_rows(start, max(0, min(10, 25 - start + 1))))
+
+    pages = list(iter_pages(fetch, 10, ahead=1, fetch_counted=lambda start: (fetch(start), 15)))
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert calls == [1, 11, 21]
+
+
 def test_a_missing_count_falls_back_to_the_empty_page() -> None:
     calls: list[int] = []
 

@@ -118,3 +118,32 @@ def test_write_without_requestid_is_not_blindly_retried(sandbox: object) -> None
     assert sandbox.counters()["write"] == 1 and rig.sleeps == []
     # it did commit: the caller's look-up finds the change
     assert rig.client.get("Customer", customer["Id"])["Notes"] == "ambiguous"
+
+
+def test_the_page_that_carries_the_count_is_retried_like_any_read(rig: Rig, sandbox: object) -> None:
+    # page 2 and COUNT(*) travel as one batch: a 503 and a dropped connection are resent (with the
+    # same requestid), never reported as an ambiguous write
+    sandbox.add_fault("POST", r"/batch", "503", times=1)
+    sandbox.add_fault("POST", r"/batch", "drop", times=1)
+    everyone = rig.client.count("Customer", "Active IN (true, false)")
+    sandbox.reset_counters()
+    rows = [r for page in rig.client.iter_pages("Customer", page_size=5, include_inactive=True) for r in page]
+    assert len(rows) == len({r["Id"] for r in rows}) == everyone
+    assert sandbox.counters()["batch"] == 3 and len(rig.sleeps) == 2
+
+
+def test_a_refused_count_batch_falls_back_to_the_page_alone(
+    rig: Rig, sandbox: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qbo_sync.qbo.errors import FatalError
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise FatalError("Batch operation not supported for query COUNT")
+
+    monkeypatch.setattr(rig.client, "batch", refuse)
+    everyone = rig.client.count("Customer", "Active IN (true, false)")
+    sandbox.reset_counters()
+    pages = list(rig.client.iter_pages("Customer", page_size=5, include_inactive=True))
+    assert sum(len(p) for p in pages) == everyone
+    # every page by plain query, up to the short (or empty) one that says the end
+    assert sandbox.counters()["query"] == everyone // 5 + 1 and sandbox.counters()["batch"] == 0

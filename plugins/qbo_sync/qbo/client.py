@@ -6,15 +6,25 @@ it is saturated, writes carry a ``requestid`` and batch answers are correlated b
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from qbo_sync.qbo.errors import AmbiguousOutcome, FatalError, QBOError, fault_from_item
+from qbo_sync.qbo.errors import (
+    AmbiguousOutcome,
+    AuthError,
+    FatalError,
+    QBOError,
+    ReconnectNeeded,
+    RetriableError,
+    fault_from_item,
+)
 from qbo_sync.qbo.paging import (
     CDC_MAX_OBJECTS,
+    NAME_LISTS,
     Page,
     format_datetime,
     page_statement,
@@ -25,6 +35,8 @@ from qbo_sync.qbo.paging import (
 )
 from qbo_sync.qbo.paging import iter_pages as paged
 from qbo_sync.qbo.transport import ParsedResponse, Transport
+
+log = logging.getLogger(__name__)
 
 MAX_BATCH_ITEMS = 30
 # Pages requested ahead of the one being handled, once it came back full (see qbo.paging: one
@@ -179,22 +191,34 @@ class QBOClient:
 
         def fetch_counted(start: int) -> tuple[Page, int | None]:
             stmt = page_statement(entity, where, start, page_size, order_by, include_inactive)
-            count = (
-                f"SELECT COUNT(*) FROM {entity}{where_clause(with_active(entity, where, include_inactive))}"
-            )
-            return self.page_and_count(stmt, count)
+            clause = where_clause(with_active(entity, where, include_inactive))
+            return self.page_and_count(stmt, f"SELECT COUNT(*) FROM {entity}{clause}")
 
-        return paged(fetch, page_size, ahead, fetch_counted)
+        # The count may end the read only where rows cannot join the result below the last page
+        # read while paging (a WHERE on a change time gains edited rows, an active-only list gains
+        # reactivated ones, each shifting the rest one place): a full read, every row of the list.
+        whole = where is None and (include_inactive or entity not in NAME_LISTS)
+        return paged(fetch, page_size, ahead, fetch_counted if whole else None)
 
     def page_and_count(self, page_statement: str, count_statement: str) -> tuple[Page, int | None]:
         """One page and a ``COUNT(*)`` as two ``Query`` items of one ``/batch`` request.
 
-        A fault on the page item raises it; a fault on the count, or an answer without
-        ``totalCount``, gives ``None`` (the caller reads on to a short page)."""
-        outcomes = self.batch(
-            [BatchItem("page", query=page_statement), BatchItem("count", query=count_statement)]
-        )
+        The batch carries a requestid, so the transport resends it after a timeout, a 5xx or a
+        dropped connection like any read. Where QuickBooks refuses the batch itself or answers
+        without the page item (COUNT inside a batch is UNCONFIRMED), the page is read alone; a fault
+        on the count item, or an answer without ``totalCount``, gives ``None`` (the caller reads on
+        to a short page)."""
+        items = [BatchItem("page", query=page_statement), BatchItem("count", query=count_statement)]
+        try:
+            outcomes = self.batch(items, request_id=str(uuid.uuid4()))
+        except (RetriableError, AuthError, ReconnectNeeded):
+            raise  # a plain query would meet the same
+        except QBOError as exc:
+            log.warning("page with COUNT refused as a batch (%s); reading the page alone", exc)
+            return self.query_page(page_statement), None
         page, count = outcomes["page"], outcomes["count"]
+        if isinstance(page.error, AmbiguousOutcome):  # no answer for the page item
+            return self.query_page(page_statement), None
         if page.error is not None:
             raise page.error
         total = (count.query_response or {}).get("totalCount") if count.ok else None

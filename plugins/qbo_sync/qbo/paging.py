@@ -8,8 +8,10 @@ request (``fetch_counted``; Intuit's batch reference: "read" items of any query)
 exact multiple of the page size ends on its last full page instead of one trailing empty page:
 20,000 rows cost 20 requests, not 21. Where the count is missing (a fault on that item, no
 ``totalCount``: whether QBO answers COUNT inside a batch is UNCONFIRMED), the loop falls back to the
-short or empty page. Rows created after the first page are not read by this pass; the caller's
-watermark is the first page's server time, so the next read finds them.
+short or empty page. The client asks for the count only on full reads of a list (no WHERE; inactive
+rows included), whose rows can only be added after the last one while paging; rows created after
+the first page are then not read by this pass, and the caller's watermark (the first page's server
+time) makes the next read find them. Only a page ending exactly at the count ends the read.
 
 Pages are read ahead without knowing the total: once a page comes back *full*, the next one is
 requested at once, while the caller handles the current page, so reading overlaps loading and no
@@ -179,8 +181,11 @@ class Fetcher:
         return page
 
     def ends_at(self, last_position: int) -> bool:
-        """Whether the total read with the second page says no row lies past ``last_position``."""
-        return self.total is not None and last_position >= self.total
+        """Whether the total read with the second page says ``last_position`` is the last row.
+
+        Only an exact match ends the read: a count the rows already outnumber is stale (rows were
+        created while paging), and the loop reads on to a short or empty page."""
+        return self.total is not None and last_position == self.total
 
 
 class LoopGuard:
