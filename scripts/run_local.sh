@@ -118,6 +118,8 @@ export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://localhost:$API_PORT/execu
 ENV
 # shellcheck disable=SC1091
 source .run/env.sh
+# Airflow reads connections from AIRFLOW_CONN_* variables before its database: the demo uses the stored ones
+unset AIRFLOW_CONN_QUICKBOOKS_DEFAULT AIRFLOW_CONN_CMMS_DB
 
 say "Airflow metadata database and the connections (Admin -> Connections)"
 airflow db migrate >.run/airflow-migrate.log 2>&1 || { tail -20 .run/airflow-migrate.log; exit 1; }
@@ -128,6 +130,9 @@ airflow connections get quickbooks_default >/dev/null 2>&1 \
   || airflow connections add quickbooks_default --conn-json "$QBO_CONN" >/dev/null
 airflow connections get cmms_db >/dev/null 2>&1 \
   || airflow connections add cmms_db --conn-uri "$CMMS_URI" >/dev/null
+# the demo seeds and pushes demo records: only into the local sandbox and the demo CMMS, never into
+# a company or a CMMS someone pointed these connections at since the last run
+qbo-sync demo-guard --sandbox-port "$SANDBOX_PORT" --cmms-uri "$CMMS_URI"
 qbo-sync local-redirect --port "$API_PORT"  # the OAuth callback follows AIRFLOW_PORT
 echo "quickbooks_default and cmms_db are stored in Airflow (edit them under Admin -> Connections)"
 

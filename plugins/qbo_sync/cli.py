@@ -138,7 +138,14 @@ def run_test_connection(args: argparse.Namespace) -> int:
 def run_seed_demo(args: argparse.Namespace) -> int:
     from qbo_sync.db.engine import create_engine
     from qbo_sync.demo import seed_demo
+    from qbo_sync.demo.guard import quickbooks_problem, refusal
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
 
+    s = QuickBooksHook().settings
+    problem = quickbooks_problem(s.conn_id, s.environment, s.base_url, None)
+    if problem:
+        print(f"qbo-sync seed-demo: {refusal([problem])}", file=sys.stderr)
+        return 1
     engine = create_engine(_resolve_url(args))
     try:
         result = seed_demo(engine, existing_qbo_customer="Mission Logistics Center")
@@ -150,19 +157,48 @@ def run_seed_demo(args: argparse.Namespace) -> int:
 
 @command("demo-payment", "record the demo's partial payment in the local sandbox company (once)")
 def run_demo_payment(args: argparse.Namespace) -> int:
+    from qbo_sync.demo.guard import quickbooks_problem, refusal
     from qbo_sync.demo.payment import record_demo_payment
     from qbo_sync.hooks.quickbooks import QuickBooksHook
 
     hook = QuickBooksHook()
     s = hook.settings
-    if s.environment != "local":
-        print(
-            f"qbo-sync demo-payment: connection {s.conn_id} is a {s.environment} company; the demo "
-            "records payments only in the local sandbox server (environment local)",
-            file=sys.stderr,
-        )
+    problem = quickbooks_problem(s.conn_id, s.environment, s.base_url, None)
+    if problem:
+        print(f"qbo-sync demo-payment: {refusal([problem])}", file=sys.stderr)
         return 1
     print(record_demo_payment(hook.get_conn(), hook.cmms_engine, s.require_realm()).describe())
+    return 0
+
+
+def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sandbox-port", type=int, required=True, help="the demo's sandbox server port")
+    parser.add_argument("--cmms-uri", required=True, help="the demo's CMMS database URL")
+
+
+@command(
+    "demo-guard",
+    "stop unless quickbooks_default is the local sandbox and cmms_db the demo's CMMS (make run)",
+    add_guard_arguments,
+)
+def run_demo_guard(args: argparse.Namespace) -> int:
+    from qbo_sync.db.engine import cmms_url
+    from qbo_sync.demo.guard import cmms_problem, quickbooks_problem, refusal
+    from qbo_sync.hooks.quickbooks import QuickBooksHook
+
+    s = QuickBooksHook().settings
+    problems = [
+        p
+        for p in (
+            quickbooks_problem(s.conn_id, s.environment, s.base_url, args.sandbox_port),
+            cmms_problem("cmms_db", cmms_url("cmms_db"), args.cmms_uri),
+        )
+        if p
+    ]
+    if problems:
+        print(f"qbo-sync demo-guard: {refusal(problems)}", file=sys.stderr)
+        return 1
+    print("the connections are the demo's: the local sandbox server and the demo CMMS")
     return 0
 
 

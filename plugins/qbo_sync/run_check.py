@@ -80,9 +80,12 @@ def say_switched_off(context: dict[str, Any]) -> dict[str, str]:
     engine = _hook(context).cmms_engine
     reason = switch_reason(ti.dag_id, engine)
     if reason is None:
-        raise AirflowSkipException("the QuickBooks switches are on: preflight skipped for another reason")
+        raise AirflowSkipException(
+            "the QuickBooks switches are on now: preflight's log says why it skipped this run"
+        )
     log.warning(reason)
     entities = list((context.get("params") or {}).get("entities") or [])
     if ti.dag_id == "qbo_full_sync":
-        record_skipped(engine, f"{ti.dag_id}/{ti.run_id}/{ti.task_id}", entities, reason)
+        key = f"{ti.dag_id}/{ti.run_id}/{ti.task_id}/try{getattr(ti, 'try_number', 1)}"
+        record_skipped(engine, key, entities, reason)
     return {"reason": reason}

@@ -135,9 +135,68 @@ def test_demo_payment_refuses_a_company_that_is_not_the_local_sandbox(
             "extra": {"environment": "production", "realm_id": "123"}}  # fmt: skip
     monkeypatch.setenv("AIRFLOW_CONN_QUICKBOOKS_DEFAULT", json.dumps(conn))
     assert main(["demo-payment"]) == 1
-    assert "is a production company; the demo records payments only in the local sandbox server" in (
+    assert "connection quickbooks_default is a production QuickBooks company, not the local sandbox" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    ("quickbooks", "cmms", "said"),
+    [
+        # someone connected a real company in the demo's Airflow, then ran make run again
+        ({"environment": "production", "realm_id": "123"}, "DEMO",
+         "connection quickbooks_default is a production QuickBooks company, not the local sandbox"),
+        # "local" by name, but pointing off this machine
+        ({"environment": "local", "realm_id": "123", "host": "https://quickbooks.api.intuit.com"},
+         "DEMO", "connection quickbooks_default points at 'quickbooks.api.intuit.com'"),
+        ({"environment": "local", "realm_id": "123", "host": "http://127.0.0.1:9999"}, "DEMO",
+         "points at port 9999, not at the demo sandbox's 8765"),
+        # the CMMS connection re-pointed at the real CMMS
+        ({"environment": "local", "realm_id": "123", "host": "http://127.0.0.1:8765"},
+         "postgresql://postgres@127.0.0.1:5432/facilities_prod",
+         "connection cmms_db points at postgresql://127.0.0.1/facilities_prod, not at the demo's CMMS"),
+    ],
+)  # fmt: skip
+def test_the_demo_writes_only_into_the_local_sandbox_and_the_demo_cmms(
+    quickbooks: dict, cmms: str, said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from qbo_sync.cli import main
+
+    demo_cmms = "postgresql://postgres@127.0.0.1:5432/cmms_demo"
+    extra = {k: v for k, v in quickbooks.items() if k != "host"}
+    conn = {"conn_type": "quickbooks", "login": "id", "password": "secret", "extra": extra}
+    if "host" in quickbooks:
+        conn["host"] = quickbooks["host"]
+    monkeypatch.setenv("AIRFLOW_CONN_QUICKBOOKS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_CMMS_DB", demo_cmms if cmms == "DEMO" else cmms)
+    assert main(["demo-guard", "--sandbox-port", "8765", "--cmms-uri", demo_cmms]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "Nothing was written" in err
+    if quickbooks["environment"] != "local" or "intuit" in str(quickbooks.get("host")):
+        # seed-demo refuses too, before it opens the CMMS (no database needed for the refusal)
+        assert main(["seed-demo"]) == 1
+        assert said in capsys.readouterr().err
+
+
+def test_the_demo_guard_passes_the_demos_own_connections(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qbo_sync.cli import main
+
+    extra = {"environment": "local", "realm_id": "123"}
+    conn = {"conn_type": "quickbooks", "login": "id", "password": "secret", "host": "http://127.0.0.1:8765"}
+    conn["extra"] = extra
+    monkeypatch.setenv("AIRFLOW_CONN_QUICKBOOKS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_CMMS_DB", "postgresql://postgres@127.0.0.1:5432/cmms_demo")
+    args = [
+        "demo-guard",
+        "--sandbox-port",
+        "8765",
+        "--cmms-uri",
+        "postgresql://postgres@127.0.0.1:5432/cmms_demo",
+    ]
+    assert main(args) == 0
+    assert "the connections are the demo's" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
