@@ -209,3 +209,14 @@ def test_an_invoice_edited_upward_in_quickbooks_may_be_paid_to_its_quickbooks_to
     }
     b.stale_invoices["130"] = Version("0", None)  # an older copy of QuickBooks' total is not used
     assert batch_frames(b)["invoices"]["total_allowed"].tolist() == [10000.0, 12000.0]
+
+
+def test_a_payment_staged_twice_keeps_its_newest_version() -> None:
+    from qbo_sync.payments.prepare import _records
+
+    old = _qbo_payment("1", 50, [("Invoice", "130", 50)])
+    new = {**_qbo_payment("1", 80, [("Invoice", "130", 80)]), "SyncToken": "1"}
+    later = {**new, "TotalAmt": 90, "MetaData": {"LastUpdatedTime": "2026-11-30T11:00:00-08:00"}}
+    for staged in ([new, old], [old, new]):
+        assert [(r.qb_id, r.total_amount) for r in _records({"Payment": staged})] == [("1", D("80.00"))]
+    assert [r.total_amount for r in _records({"Payment": [later, new]})] == [D("90.00")]
