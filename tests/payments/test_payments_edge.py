@@ -39,21 +39,50 @@ def test_old_watermark_reads_by_query_and_finds_deleted_payments(world: World, s
 
 
 def test_published_state_that_disagrees_with_quickbooks_is_rolled_back(world: World) -> None:
+    """Both sides agree on the total, but the CMMS holds an application QuickBooks does not have
+    (a 10.00 payment QuickBooks never recorded): the next batch on that invoice publishes, fails its
+    balance and paid-amount checks inside the transaction, is rolled back and quarantined. An
+    invoice whose totals differ (edited in QuickBooks) publishes with a note in the batch report."""
     assert run_payments() == OK
     a_id, a_qb = world.invoice("120.00")
+    e_id, e_qb = world.invoice("120.00")
     with world.engine.begin() as conn:  # the CMMS holds another total than QuickBooks
         conn.execute(
-            sa.text("UPDATE invoices SET total = 100.00, balance = 100.00 WHERE id = :i"), {"i": a_id}
+            sa.text("UPDATE invoices SET total = 100.00, balance = 100.00 WHERE id = :i"), {"i": e_id}
         )
-    pay = world.pay("50.00", {a_qb: "50.00"}, "R-1")
+    world.pay("50.00", {a_qb: "50.00"}, "R-1")
+    edited = world.pay("50.00", {e_qb: "50.00"}, "R-E")
+    assert run_payments() == OK
+    assert world.invoice_row(a_id) == (D("50.00"), D("70.00"), "partial")
+    assert world.invoice_row(e_id) == (D("50.00"), D("50.00"), "partial")
+    (batch,) = q(world.engine, "SELECT status, report FROM payment_batches ORDER BY id DESC LIMIT 1")
+    assert batch.status == "published" and world.log(edited["Id"])["status"] == "active"
+    assert (
+        f"(QuickBooks {e_qb}): QuickBooks' total is 120.00 but the CMMS total is 100.00" in batch.report
+        and f"(QuickBooks {a_qb})" not in batch.report
+    )
+
+    with world.engine.begin() as conn:  # a CMMS-side payment of 10.00 QuickBooks does not have
+        conn.execute(
+            sa.text(
+                "WITH p AS (INSERT INTO payments (qb_id, customer_id, total_amount, status) "
+                "VALUES ('cmms-only-1', :c, 10.00, 'active') RETURNING id) "
+                "INSERT INTO payment_applications (payment_id, invoice_id, amount) "
+                "SELECT id, :i, 10.00 FROM p"
+            ),
+            {"c": world.customer_id, "i": a_id},
+        )
+    pay = world.pay("20.00", {a_qb: "20.00"}, "R-2")
     states = run_payments()
     assert (states["audit"], states["publish"]) == ("success", "failed")
-    assert world.invoice_row(a_id) == (D("0.00"), D("100.00"), "open")  # rolled back
+    assert world.invoice_row(a_id) == (D("50.00"), D("70.00"), "partial")  # rolled back
     assert world.log(pay["Id"]) == {}
     batch = q(world.engine, "SELECT status, report FROM payment_batches ORDER BY id DESC LIMIT 1")[0]
     assert batch.status == "quarantined" and "quarantined after publishing (rolled back)" in batch.report
     assert "the CMMS balance equals QuickBooks' invoice Balance" in batch.report
+    assert "the CMMS paid amount equals what QuickBooks shows paid (TotalAmt - Balance)" in batch.report
     assert (
         f"invoice = {a_qb}, invoice_number = WO-" in batch.report
-        and "balance = 50.00, qbo_balance = 70.00" in batch.report
+        and "balance = 40.00, qbo_balance = 50.00" in batch.report
+        and "paid_amount = 80.00, qbo_paid = 70.00" in batch.report
     )

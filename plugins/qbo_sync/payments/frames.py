@@ -17,6 +17,28 @@ def cents(value: Decimal | None) -> float:
     return float("nan") if value is None else float(int((value * 100).to_integral_value()))
 
 
+PAYMENT_COLUMNS = [
+    "payment",
+    "status",
+    "problem",
+    "total_amount",
+    "unapplied_amount",
+    "applied_amount",
+    "credit_amount",
+    "amount_with_credits",
+]
+
+
+def allowed_total(b: PreparedBatch, qb_id: str, cmms_total: Decimal) -> Decimal:
+    """What an invoice's applications may add up to: the larger of the CMMS total and QuickBooks'
+    ``TotalAmt`` (an invoice edited upward in QuickBooks, then paid in full there, is paid beyond
+    the CMMS total; the reconciliation reports the total difference). A stale copy is not used."""
+    state = b.invoices_qbo.get(qb_id)
+    if state is None or state.total is None or qb_id in b.stale_invoices:
+        return cmms_total
+    return max(cmms_total, state.total)
+
+
 def batch_frames(b: PreparedBatch) -> dict[str, Any]:
     """Frames for the audit before publishing."""
     import pandas as pd
@@ -29,6 +51,12 @@ def batch_frames(b: PreparedBatch) -> dict[str, Any]:
             "total_amount": cents(p.total_amount) if p.status != "deleted" else 0.0,
             "unapplied_amount": cents(p.unapplied_amount) if p.status != "deleted" else 0.0,
             "applied_amount": cents(p.applied_total),
+            "credit_amount": cents(p.credit_total),
+            "amount_with_credits": (
+                cents(p.total_amount + p.credit_total) if p.total_amount is not None else float("nan")
+            )
+            if p.status != "deleted"
+            else 0.0,
         }
         for p in b.payments
     ]
@@ -46,6 +74,7 @@ def batch_frames(b: PreparedBatch) -> dict[str, Any]:
             "invoice": by_id[i].qb_id,
             "invoice_number": by_id[i].number,
             "total": cents(by_id[i].total),
+            "total_allowed": cents(allowed_total(b, by_id[i].qb_id, by_id[i].total)),
             "paid_amount": cents(projected.get(i, Decimal(0))),
         }
         for i in sorted(b.touched_invoice_ids())
@@ -54,10 +83,12 @@ def batch_frames(b: PreparedBatch) -> dict[str, Any]:
     return {
         "payments": pd.DataFrame(
             payments,
-            columns=["payment", "status", "problem", "total_amount", "unapplied_amount", "applied_amount"],
+            columns=PAYMENT_COLUMNS,
         ),
         "applications": pd.DataFrame(applications, columns=["payment", "invoice", "invoice_id", "amount"]),
-        "invoices": pd.DataFrame(invoices, columns=["invoice", "invoice_number", "total", "paid_amount"]),
+        "invoices": pd.DataFrame(
+            invoices, columns=["invoice", "invoice_number", "total", "total_allowed", "paid_amount"]
+        ),
     }
 
 
@@ -90,6 +121,7 @@ def published_frame(b: PreparedBatch, rows: list[Any], window_end: datetime | No
                 "invoice": r.qb_id,
                 "invoice_number": r.invoice_number,
                 "total": cents(r.total),
+                "total_allowed": cents(allowed_total(b, r.qb_id, r.total)),
                 "paid_amount": cents(r.paid_amount),
                 "balance": cents(r.balance),
                 "paid_plus_balance": cents(r.paid_amount + r.balance),
@@ -101,6 +133,7 @@ def published_frame(b: PreparedBatch, rows: list[Any], window_end: datetime | No
         "invoice",
         "invoice_number",
         "total",
+        "total_allowed",
         "paid_amount",
         "balance",
         "paid_plus_balance",
@@ -117,10 +150,16 @@ def totals_apart(b: PreparedBatch, rows: list[Any]) -> list[str]:
         state = b.invoices_qbo.get(r.qb_id)
         if state is None or state.total is None or state.total == r.total:
             continue
+        beyond = (
+            f"its payments ({r.paid_amount:.2f}) exceed the CMMS total and were checked against "
+            "QuickBooks' total; "
+            if r.paid_amount > r.total
+            else ""
+        )
         notes.append(
             f"invoice {r.invoice_number or r.qb_id} (QuickBooks {r.qb_id}): QuickBooks' total is "
             f"{state.total:.2f} but the CMMS total is {r.total:.2f} (voided or edited in QuickBooks?); "
-            "its payments were applied and checked against what QuickBooks shows paid, its balance "
-            "was not compared; the reconciliation (qbo_reconcile) reports the difference"
+            f"{beyond}its payments were applied and checked against what QuickBooks shows paid, its "
+            "balance was not compared; the reconciliation (qbo_reconcile) reports the difference"
         )
     return notes

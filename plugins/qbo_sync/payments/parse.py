@@ -72,6 +72,23 @@ class PaymentRecord:
     def applied_total(self) -> Decimal:
         return sum((a.amount or Decimal(0) for a in self.applications), Decimal(0))
 
+    @property
+    def credit_total(self) -> Decimal:
+        """What the payment's credit memo lines bring toward its invoice lines.
+
+        A Receive Payment that uses a credit memo lists it as a line of its own (``LinkedTxn``
+        TxnType ``CreditMemo``) next to the invoice lines; ``TotalAmt`` is only the money received,
+        so the invoice lines add up to ``TotalAmt`` plus the credits used (invoice 100.00, credit
+        memo 30.00: ``TotalAmt`` 70.00; or a 0.00 payment that only applies a credit). See Intuit's
+        Payment reference (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/payment,
+        ``Line.LinkedTxn``: Invoice, CreditMemo, ...), its linked-transactions guide
+        (https://developer.intuit.com/app/developer/qbo/docs/workflows/manage-linked-transactions)
+        and qbo-api.md §9 ("Lines can also link CreditMemo").
+        """
+        return sum(
+            (o.amount or Decimal(0) for o in self.other_links if o.txn_type == "CreditMemo"), Decimal(0)
+        )
+
 
 @dataclass
 class InvoiceState:

@@ -102,20 +102,19 @@ class PreparedBatch:
 
 
 def _records(staged: dict[str, list[dict[str, Any]]]) -> list[PaymentRecord]:
-    """Parsed payments; a payment staged twice keeps its latest version (then deletion wins)."""
+    """Parsed payments; a payment staged twice (overlapping reads) keeps its newest version, by
+    SyncToken then LastUpdatedTime (:func:`~qbo_sync.payments.versions.is_older`); a deletion wins."""
     latest: dict[str, PaymentRecord] = {}
-    dupes: list[PaymentRecord] = []
     for obj in staged.get("Payment", []):
         rec = parse_payment(obj)
         prev = latest.get(rec.qb_id)
-        if prev is not None and prev.sync_token == rec.sync_token:
-            continue  # the same version read twice (overlapping reads)
-        if prev is not None:
-            dupes.append(rec)  # two versions of one payment in one batch: the audit flags it
-        latest.setdefault(rec.qb_id, rec)
+        if prev is None or is_older(
+            Version(prev.sync_token, prev.last_updated), Version(rec.sync_token, rec.last_updated)
+        ):
+            latest[rec.qb_id] = rec
     for qb_id in staged.get("PaymentDeleted", []):
         latest[str(qb_id["Id"])] = deleted_payment(str(qb_id["Id"]))
-    return list(latest.values()) + dupes
+    return list(latest.values())
 
 
 def prepare(conn: sa.Connection, staged: dict[str, list[dict[str, Any]]]) -> PreparedBatch:

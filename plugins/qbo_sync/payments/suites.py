@@ -2,12 +2,15 @@
 
 Frames (built by :mod:`qbo_sync.payments.frames`; money in integer cents):
 
-- ``payments``: one row per staged payment (``payment`` = QuickBooks Id).
+- ``payments``: one row per staged payment (``payment`` = QuickBooks Id); ``amount_with_credits``
+  is ``TotalAmt`` plus the credit memo lines the payment uses (what its invoice lines may add up to).
 - ``applications``: one row per payment and CMMS invoice it pays (lines for invoices the CMMS
   does not know are logged as not applicable before this, and are not in the frame).
 - ``invoices``: before publishing, each touched invoice's projected paid amount; after publishing
   (inside the publish transaction), the paid amount and balance the CMMS now holds, next to
   QuickBooks' ``Balance`` (empty where QuickBooks' balance already includes a later window).
+  ``total_allowed`` is the larger of the CMMS total and QuickBooks' ``TotalAmt`` (an invoice edited
+  upward in QuickBooks and paid in full there); ``total`` stays the CMMS total.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ BATCH_CHECKS: tuple[Check, ...] = (
         "payments",
         "ExpectColumnPairValuesAToBeGreaterThanB",
         {
-            "column_A": "total_amount",
+            "column_A": "amount_with_credits",  # TotalAmt + the credit memo lines it uses
             "column_B": "applied_amount",
             "or_equal": True,
             "ignore_row_if": "either_value_is_missing",  # a missing amount fails its own check
@@ -72,7 +75,7 @@ BATCH_CHECKS: tuple[Check, ...] = (
         "applications never exceed the invoice's total",
         "invoices",
         "ExpectColumnPairValuesAToBeGreaterThanB",
-        {"column_A": "total", "column_B": "paid_amount", "or_equal": True},
+        {"column_A": "total_allowed", "column_B": "paid_amount", "or_equal": True},
     ),
 )
 
@@ -82,7 +85,7 @@ PUBLISHED_CHECKS: tuple[Check, ...] = (
         "applications never exceed the invoice's total",
         "invoices",
         "ExpectColumnPairValuesAToBeGreaterThanB",
-        {"column_A": "total", "column_B": "paid_amount", "or_equal": True},
+        {"column_A": "total_allowed", "column_B": "paid_amount", "or_equal": True},
     ),
     Check(
         "paid amount + balance = total",
