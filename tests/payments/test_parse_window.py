@@ -125,6 +125,14 @@ def test_bad_window_param_and_data_interval_without_one() -> None:
         )
 
 
+def test_the_first_scheduled_run_reads_every_payment_quickbooks_has() -> None:
+    # a fresh install, or a first run quarantined: no watermark yet, so nothing before this
+    # interval may be skipped; the window reaches back to the beginning
+    w = plan_window(run_type="scheduled", choice="auto", interval_start=T0, interval_end=T1, watermark=None)
+    assert w == PaymentWindow(None, T1, "catch_up")
+    assert next_watermark(None, w, T1) == T1
+
+
 def test_watermark_moves_forward_only_without_gaps() -> None:
     assert next_watermark(None, PaymentWindow(T0, T1, "data_interval"), T1) == T1
     assert next_watermark(T0, PaymentWindow(T0, T1, "data_interval"), T1) == T1

@@ -5,7 +5,9 @@ The DAG's timetable gives every scheduled run a real 30-minute data interval (de
 - **backfill** (``airflow backfill create``), or ``window = data_interval``: exactly the data
   interval, ``[start, end)``; re-running it changes nothing that is already right.
 - **scheduled**: its data interval, but starting at the stored watermark when that is earlier (runs
-  were missed or a batch was quarantined): the next run tries again and catches up by itself.
+  were missed or a batch was quarantined): the next run tries again and catches up by itself. With
+  no watermark yet (a fresh install, or every run so far failed) it reads from the beginning, so the
+  payments QuickBooks already holds are not skipped.
 - **manual** ("click Sync"), or ``window = since_watermark``: from the stored watermark (minus an
   overlap) to now; with no watermark yet, every payment QuickBooks has.
 
@@ -57,7 +59,9 @@ def plan_window(
         return PaymentWindow(watermark - OVERLAP if watermark else None, None, "since_watermark")
     if not has_interval:
         raise ValueError("param `window` = data_interval needs a run with a data interval (a logical date)")
-    if run_type == "scheduled" and watermark is not None and watermark < interval_start:  # type: ignore[operator]
+    if run_type == "scheduled" and watermark is None:  # the first run: every payment QuickBooks has
+        return PaymentWindow(None, interval_end, "catch_up")
+    if run_type == "scheduled" and watermark < interval_start:  # type: ignore[operator]
         return PaymentWindow(watermark - OVERLAP, interval_end, "catch_up")
     return PaymentWindow(interval_start, interval_end, "data_interval")
 
