@@ -107,7 +107,12 @@ def test_data_docs_older_than_the_retention_go_at_the_end_of_a_run(world: World,
     recent = _old_docs(9002, timedelta(days=13))
     index = Path(old["index"])
     assert "payment batch 9001 before publishing" in index.read_text()
-    assert _stored_results(_gx_docs_dir, 9001)
+    (stored,) = _stored_results(_gx_docs_dir, 9001)
+    # a result someone else keeps in the same GX store, as old: not this product's to delete
+    (ours,) = stored.rglob("*.json")
+    theirs = stored.parent / "team orders nightly" / ours.parent.name / "team-orders-1.json"
+    theirs.parent.mkdir(parents=True)
+    theirs.write_bytes(ours.read_bytes())
 
     _, a_qb = world.invoice("100.00")
     world.pay("40.00", {a_qb: "40.00"}, "CHK-RETAIN")
@@ -120,6 +125,7 @@ def test_data_docs_older_than_the_retention_go_at_the_end_of_a_run(world: World,
     assert "payment batch 9002 before publishing" in text  # 13 days old: kept
     assert all(Path(p).exists() for p in recent["pages"]) and _stored_results(_gx_docs_dir, 9002)
     assert f"payment batch {batch} before publishing" in text and f"payment batch {batch} after" in text
+    assert theirs.exists()
 
 
 def test_the_retention_setting(_gx_docs_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any) -> None:

@@ -28,6 +28,8 @@ log = logging.getLogger("qbo_sync.payments")
 
 DOCS_ENV = "QBO_GX_DOCS_DIR"
 SITE = "local_site"
+# Every result this product stores is named for its batch; the retention prunes only those.
+BATCH_PREFIX = "payment-batch-"
 
 
 def docs_root() -> Path:
@@ -76,7 +78,7 @@ def _write(root: Path, batch_id: int, stage: str, audit: AuditResult, run_time: 
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite),
             run_id=run_id,
-            batch_identifier=f"payment-batch-{batch_id}",
+            batch_identifier=f"{BATCH_PREFIX}{batch_id}",
         )
         ctx.validation_results_store.set(key, result)
         keys.append(key)
@@ -86,7 +88,7 @@ def _write(root: Path, batch_id: int, stage: str, audit: AuditResult, run_time: 
         str(page)
         for suite in audit.validations
         for page in site.joinpath("validations", *suite.split("."), run_id.run_name).glob(
-            f"*/payment-batch-{batch_id}.html"
+            f"*/{BATCH_PREFIX}{batch_id}.html"
         )
     ]
     return {"index": str(site_index(root)), "pages": sorted(pages)}

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from qbo_sync.payments.docs import SITE, docs_root, site_index
+from qbo_sync.payments.docs import BATCH_PREFIX, SITE, docs_root, site_index
 
 log = logging.getLogger("qbo_sync.payments")
 
@@ -104,7 +104,9 @@ def _prune(root: Path, cutoff: datetime) -> Pruned | None:
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
     store = ctx.validation_results_store
     keys = list(store.list_keys())
-    old = [k for k in keys if _run_time(k) < cutoff]
+    # only this product's payment batches: the folder may be a GX project others store results in
+    ours = [k for k in keys if str(getattr(k, "batch_identifier", "")).startswith(BATCH_PREFIX)]
+    old = [k for k in ours if _run_time(k) < cutoff]
     if not old:
         return None
     for key in old:
