@@ -38,6 +38,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task
 
+from qbo_sync.dag_tasks import switched_off
+
 REFERENCE = ["accounts", "tax_codes", "tax_rates"]
 MASTERS = ["customers", "items", "vendors"]
 TRANSACTIONS = ["invoices", "bills", "expenses"]
@@ -71,18 +73,6 @@ with DAG(
         from qbo_sync.sync.tasks import preflight as run
 
         return run(context)
-
-    @task(
-        task_display_name="Switched off in QuickBooks settings",
-        trigger_rule="all_skipped",
-        pool="default_pool",
-        retries=1,
-    )
-    def switched_off(**context) -> dict:
-        """Runs only when preflight skipped the run: the grid's one green box, the reason its log."""
-        from qbo_sync.run_check import say_switched_off
-
-        return say_switched_off(context)
 
     @task
     def check_changes(**context) -> dict:

@@ -47,6 +47,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, CronDataIntervalTimetable, Param, task
 
+from qbo_sync.dag_tasks import switched_off
+
 with DAG(
     dag_id="qbo_payments",
     description="QuickBooks Online payments → CMMS invoices and payment log, every 30 minutes",
@@ -95,13 +97,6 @@ with DAG(
         from qbo_sync.payments.tasks import publish as run
 
         return run(audited, context)
-
-    @task(task_display_name="Switched off in QuickBooks settings", trigger_rule="all_skipped", retries=1)
-    def switched_off(**context) -> dict:
-        """Runs only when preflight skipped the run: the grid's one green box, the reason its log."""
-        from qbo_sync.run_check import say_switched_off
-
-        return say_switched_off(context)
 
     ready = preflight()
     publish(audit(stage(ready)))

@@ -26,6 +26,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task
 
+from qbo_sync.dag_tasks import switched_off
+
 SCOPES = ["invoices", "bills", "expenses", "customer_balances", "vendor_balances", "aging", "trial_balance"]
 
 with DAG(
@@ -56,18 +58,6 @@ with DAG(
         from qbo_sync.sync.tasks import preflight as run
 
         return run(context)
-
-    @task(
-        task_display_name="Switched off in QuickBooks settings",
-        trigger_rule="all_skipped",
-        pool="default_pool",
-        retries=1,
-    )
-    def switched_off(**context) -> dict:
-        """Runs only when preflight skipped the run: the grid's one green box, the reason its log."""
-        from qbo_sync.run_check import say_switched_off
-
-        return say_switched_off(context)
 
     @task
     def reconcile(**context) -> dict:

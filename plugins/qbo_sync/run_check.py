@@ -56,9 +56,6 @@ def check_run(context: dict[str, Any]) -> dict[str, Any]:
     return {"failed": report.failed, "entities": [e["entity"] for e in report.entities]}
 
 
-SWITCH_LABEL = "Switched off in QuickBooks settings"
-
-
 def switch_reason(dag_id: str, engine: Any) -> str | None:
     """Why a run of ``dag_id`` is switched off, in words; None when its switches are on."""
     if dag_id == "qbo_payments":
