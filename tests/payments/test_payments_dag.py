@@ -242,6 +242,7 @@ def test_corrupt_batch_is_quarantined_then_retried(world: World, sandbox: Any) -
     assert "payment = 990001, total_amount = -25.00" in report
     assert "applications never exceed the invoice's total" in report
     assert f"invoice = {a_qb}" in report and "paid_amount = 170.00" in report
+    assert "Nothing was applied and the watermark did not move." in report
     assert "quarantined" in batch.validation
     from qbo_sync.payments.log import recent_batches
 

@@ -33,6 +33,8 @@ def quarantine_report(
             "are in payment_batches.validation."
         )
     lines.append(
-        "Fix the payments in QuickBooks (or the invoices in the CMMS); the next run reads this window again."
+        "Nothing was applied and the watermark did not move. Fix the payments in QuickBooks (or the "
+        "invoices in the CMMS): the next scheduled or manual run reads from the watermark again; a "
+        "backfill window behind it is re-run with `airflow backfill create`."
     )
     return "\n".join(lines)
