@@ -177,21 +177,24 @@ def failed_records_message(report: RunReport) -> str | None:
     )
 
 
-def record_skipped(engine: sa.Engine, run_key: str, entities: list[str], reason: str) -> None:
-    """Record a switched-off run per entity (``sync_runs.status = skipped`` with the reason)."""
+def record_finished_run(
+    engine: sa.Engine, run_key: str, entities: list[str], *, direction: str, status: str, message: str
+) -> None:
+    """A run that did nothing, recorded per entity so the QuickBooks page shows it (``sync_runs``
+    started and finished now, with ``status`` and the reason in ``message``)."""
     from datetime import UTC, datetime
 
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        for entity in entities:
-            conn.execute(
-                sa.insert(sync_runs).values(
-                    run_key=run_key,
-                    entity=entity,
-                    direction="both",
-                    started_at=now,
-                    finished_at=now,
-                    status="skipped",
-                    message=reason,
-                )
-            )
+    rows = [
+        {"run_key": run_key, "entity": entity, "direction": direction, "started_at": now,
+         "finished_at": now, "status": status, "message": message}
+        for entity in entities
+    ]  # fmt: skip
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(sync_runs), rows)
+
+
+def record_skipped(engine: sa.Engine, run_key: str, entities: list[str], reason: str) -> None:
+    """Record a switched-off run per entity (``sync_runs.status = skipped`` with the reason)."""
+    record_finished_run(engine, run_key, entities, direction="both", status="skipped", message=reason)

@@ -143,19 +143,9 @@ def open_batch(
 def record_unread_run(engine: sa.Engine, run_key: str, message: str) -> None:
     """A failed run that read nothing (QuickBooks unreachable, or a person must reconnect): shown on
     the QuickBooks page like any run, with no batch, so an outage is not silent in the CMMS."""
-    now = datetime.now(UTC)
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(schema.sync_runs).values(
-                run_key=run_key,
-                entity=ENTITY,
-                direction="pull",
-                started_at=now,
-                finished_at=now,
-                status="failed",
-                message=message,
-            )
-        )
+    from qbo_sync.report import record_finished_run
+
+    record_finished_run(engine, run_key, [ENTITY], direction="pull", status="failed", message=message)
 
 
 def jsonable(obj: Any) -> Any:
